@@ -1,0 +1,262 @@
+"""The `rekap` command: thin wrappers that parse, call one service, print (Rich progress on long jobs)."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rekap.bootstrap import open_context
+from rekap.domain.errors import RekapError
+from rekap.domain.regions import NATION
+from rekap.services import audit, imports, streams, tokens
+from rekap.services.context import Context
+from rekap.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="rekap: election real count and tiered recap.")
+import_app = typer.Typer(no_args_is_help=True, help="Import regions, TPS or an election definition.")
+token_app = typer.Typer(no_args_is_help=True, help="API tokens for officers, witnesses, importers and admins.")
+stream_app = typer.Typer(no_args_is_help=True, help="Live stream links of recap plenaries.")
+app.add_typer(import_app, name="import")
+app.add_typer(token_app, name="token")
+app.add_typer(stream_app, name="stream")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class Opts:
+    db: str | None = None
+    data_dir: str | None = None
+
+
+@app.callback()
+def main(
+    db: Annotated[str | None, typer.Option("--db", help="database URL (default: SQLite in the data directory)")] = None,
+    data_dir: Annotated[str | None, typer.Option("--data-dir", help="data directory (default ./rekap-data)")] = None,
+) -> None:
+    Opts.db, Opts.data_dir = db, data_dir
+
+
+def settings() -> Settings:
+    return Settings.from_env(db=Opts.db, data_dir=Opts.data_dir)
+
+
+def actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+def fail(err: RekapError) -> None:
+    err_console.print(f"[bold red]error[/] [{err.slug}] {err}")
+    raise typer.Exit(2)
+
+
+@contextmanager
+def context(create: bool = False) -> Iterator[Context]:
+    try:
+        ctx = open_context(settings(), create=create)
+    except RekapError as err:
+        fail(err)
+    try:
+        yield ctx
+    except RekapError as err:
+        fail(err)
+    finally:
+        ctx.db.dispose()
+
+
+@contextmanager
+def progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    with Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=False
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        yield update
+
+
+@app.command()
+def init() -> None:
+    """Create the database (or bring its schema up to date)."""
+    with context(create=True) as ctx:
+        console.print(f"database ready: {ctx.db.url}")
+
+
+@import_app.command("regions")
+def import_regions(file: Path) -> None:
+    """Regions CSV: code,name,level,parent_code (Kemendagri codes)."""
+    with context(create=True) as ctx, progress("regions") as p:
+        entries = imports.import_regions(ctx, file, actor(), p)
+    console.print(f"imported {file.name}: {len(entries)} log entries, head seq {entries[-1].seq}")
+
+
+@import_app.command("tps")
+def import_tps(file: Path) -> None:
+    """TPS CSV: kelurahan_code,tps_number,dpt_total[,dpt_male,dpt_female,address,latitude,longitude]."""
+    with context(create=True) as ctx, progress("TPS") as p:
+        entries = imports.import_tps(ctx, file, actor(), p)
+    console.print(f"imported {file.name}: {len(entries)} log entries, head seq {entries[-1].seq}")
+
+
+@import_app.command("election")
+def import_election(file: Path) -> None:
+    """Election definition (TOML or JSON): [election] and [[contests]] with [[contests.candidates]]."""
+    with context(create=True) as ctx:
+        entry = imports.import_election(ctx, file, actor())
+    console.print(f"election defined: seq {entry.seq}, {len(entry.payload['contests'])} contest(s)")
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="who holds it, e.g. 'KPPS TPS 001 Gambir'")],
+    role: Annotated[str, typer.Option(help=f"one of {', '.join(tokens.ROLES)}")] = "officer",
+    scope: Annotated[str, typer.Option(help="region code the token may report for")] = NATION,
+    candidate: Annotated[int | None, typer.Option(help="for a witness: the candidate number")] = None,
+) -> None:
+    """Create a token; it is printed once and stored only as a hash."""
+    with context() as ctx:
+        info, secret = tokens.create_token(ctx, name, role, actor(), scope, candidate)
+    err_console.print(f"token {info.id} ({info.role}, scope {info.scope}) — shown once, keep it safe:")
+    print(secret)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: str) -> None:
+    with context() as ctx:
+        tokens.revoke_token(ctx, token_id, actor())
+    console.print(f"revoked {token_id}")
+
+
+@token_app.command("list")
+def token_list() -> None:
+    with context() as ctx:
+        rows = tokens.list_tokens(ctx)
+    table = Table("id", "name", "role", "scope", "created", "last used", "revoked")
+    for r in rows:
+        table.add_row(
+            *(str(r[k] or "") for k in ("id", "name", "role", "scope", "created_at", "last_used_at", "revoked_at"))
+        )
+    console.print(table)
+
+
+@stream_app.command("set")
+def stream_set(region: str, url: str) -> None:
+    """Link a region's recap plenary stream (https URL; empty string removes it)."""
+    with context() as ctx:
+        streams.set_stream(ctx, region, url, actor())
+    console.print(f"stream of {region}: {url or 'removed'}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    workers: Annotated[int, typer.Option(help="Uvicorn worker processes (PostgreSQL only)")] = 1,
+) -> None:
+    """Run the HTTP API and public pages."""
+    import uvicorn
+
+    from rekap.bootstrap import build_app
+
+    with context(create=True) as ctx:
+        console.print(f"rekap serving {ctx.db.url} on http://{host}:{port}/")
+        uvicorn.run(build_app(ctx), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def rebuild() -> None:
+    """Recompute every projection and total from the log."""
+    with context() as ctx, progress("rebuild") as p:
+        state = audit.rebuild(ctx, p)
+    console.print(
+        f"rebuilt from {state.seq} entries: {len(state.accepted)} accepted results, {len(state.totals)} totals"
+    )
+
+
+def _print_report(r: audit.VerifyReport) -> None:
+    console.print(f"entries checked: {r.entries} (head seq {r.head_seq}, hash {r.head_hash})")
+    if r.broken_seq is not None:
+        console.print(f"[bold red]chain broken at seq {r.broken_seq}[/]: {r.broken_reason}")
+    if r.head_note:
+        console.print(f"[bold red]{r.head_note}[/]")
+    console.print(
+        f"photos checked: {r.photos_checked}, bad: {len(r.photos_bad)}, missing: {len(r.photos_missing)}"
+        + (f" ({r.photos_note})" if r.photos_note else "")
+    )
+    for sha in r.photos_bad[:20]:
+        console.print(f"[bold red]photo {sha} does not match its hash[/]")
+    console.print(f"totals checked: {r.totals_checked}, mismatches: {len(r.totals_mismatches)}")
+    for m in r.totals_mismatches[:20]:
+        console.print(
+            f"[bold red]totals {m.contest} {m.region} {m.field}[/]: log says {m.expected}, published {m.published}"
+        )
+    console.print("[bold green]OK[/]" if r.ok else "[bold red]FAILED[/]")
+
+
+@app.command()
+def verify(
+    url: Annotated[str | None, typer.Option(help="verify a running instance through its public API")] = None,
+    export: Annotated[Path | None, typer.Option(help="verify a directory written by `rekap export`")] = None,
+) -> None:
+    """Check the hash chain, every photo hash available, and recompute all totals."""
+    try:
+        with progress("verify") as p:
+            if url:
+                report = audit.verify_url(url, p)
+            elif export:
+                report = audit.verify_export(export, p)
+            else:
+                with context() as ctx:
+                    report = audit.verify_local(ctx, p)
+    except RekapError as err:
+        fail(err)
+    _print_report(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export_cmd(directory: Path) -> None:
+    """Write the log, photo originals and totals (JSON/CSV) to DIRECTORY."""
+    with context() as ctx, progress("export") as p:
+        manifest = audit.export(ctx, directory, p)
+    console.print(
+        f"exported {manifest['entries']} entries, {manifest['photos']} photos, "
+        f"{manifest['totals']} totals to {directory}"
+    )
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option()] = 8000,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    rate: Annotated[float, typer.Option(help="simulated TPS results per second")] = 8.0,
+    seed: Annotated[int, typer.Option()] = 2017,
+    fresh: Annotated[bool, typer.Option(help="start from an empty demo database")] = True,
+) -> None:
+    """Pilkada DKI 2017 (real regions and TPS with their DPT) and a live SIMULATED count, served at once."""
+    from rekap.demo.run import run_demo
+
+    data_dir = Path(Opts.data_dir or "rekap-demo")
+    try:
+        run_demo(data_dir, Opts.db, host, port, rate, seed, fresh, console)
+    except RekapError as err:
+        fail(err)
+
+
+if __name__ == "__main__":
+    sys.exit(app())

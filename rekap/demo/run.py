@@ -1,0 +1,85 @@
+"""`rekap demo`: real DKI Jakarta regions and TPS, the 2017 governor contest, a live SIMULATED count."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import uvicorn
+from rich.console import Console
+
+from rekap.bootstrap import build_app, open_context
+from rekap.demo.simulate import DATA, Reporters, Simulator
+from rekap.domain.errors import InvalidInput
+from rekap.services import imports, tokens
+from rekap.services.context import Context
+from rekap.settings import Settings
+
+CONTEST = "gubernur-dki-2017-r2"
+
+
+def _clear(data_dir: Path) -> None:
+    if not data_dir.exists():
+        return
+    if any(data_dir.iterdir()) and not (data_dir / "rekap.sqlite3").exists():
+        raise InvalidInput(
+            f"{data_dir} is not empty and is not a rekap demo directory; choose another --data-dir", field="data-dir"
+        )
+    shutil.rmtree(data_dir)
+
+
+def load_demo_data(ctx: Context, console: Console | None = None) -> None:
+    """Regions, TPS and the contest, unless they are in already (a resumed demo)."""
+    state = ctx.ledger.state
+    who = "demo"
+    if "31" not in state.regions:
+        imports.import_regions(ctx, DATA / "wilayah_dki.csv", who)
+    if not state.tps:
+        imports.import_tps(ctx, DATA / "tps_round1.csv", who)
+    if CONTEST not in state.contests:
+        imports.import_election(ctx, DATA / "pilkada_dki2017_r2.toml", who)
+    if console:
+        console.print(
+            f"loaded {len(state.regions) - 1} regions, {len(state.tps):,} TPS with "
+            f"{sum(t.dpt for t in state.tps.values()):,} voters (DPT)".replace(",", ".")
+        )
+
+
+def demo_reporters(ctx: Context) -> Reporters:
+    contest = ctx.ledger.state.contests[CONTEST]
+
+    def make(name: str, role: str, candidate: int | None = None) -> tokens.TokenInfo:
+        return tokens.create_token(ctx, name, role, "demo", "31", candidate)[0]
+
+    return Reporters(
+        officer=make("KPPS (simulasi)", "officer"),
+        operator=make("Operator KPU DKI (simulasi)", "operator"),
+        volunteer=make("Relawan (simulasi)", "volunteer"),
+        witnesses={n: make(f"Saksi paslon {n} (simulasi)", "witness", n) for n in contest.numbers},
+    )
+
+
+def run_demo(
+    data_dir: Path, db: str | None, host: str, port: int, rate: float, seed: int, fresh: bool, console: Console
+) -> None:
+    if fresh and not db:
+        _clear(data_dir)
+    settings = replace(Settings.from_env(db=db, data_dir=str(data_dir)), simulated=True)
+    ctx = open_context(settings)
+    load_demo_data(ctx, console)
+    sim = Simulator(ctx, ctx.ledger.state.contests[CONTEST], demo_reporters(ctx), rate, seed)
+    thread = threading.Thread(target=sim.run, name="simulator", daemon=True)
+    app = build_app(ctx, on_start=(thread.start,))
+
+    url = f"http://{host}:{port}/"
+    console.print(
+        f"[bold]rekap demo[/] — [red]SIMULATED count[/] of Pilkada DKI Jakarta 2017 putaran 2, "
+        f"{rate:g} TPS/s\n  open [link={url}]{url}[/]   (Ctrl+C to stop; data in {data_dir})"
+    )
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        sim.stop.set()
+        ctx.db.dispose()

@@ -1,0 +1,193 @@
+"""A SIMULATED election night: plausible C1 results for every TPS, with photos, a few witnesses,
+disagreements, flagged forms and corrections, streamed through the real services."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import random
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rekap.demo.c1_form import C1Form, render_c1
+from rekap.domain.contest import Contest
+from rekap.domain.errors import RekapError
+from rekap.domain.result import Result
+from rekap.domain.submission import Report
+from rekap.domain.tps import Tps
+from rekap.services import photos
+from rekap.services.context import Context
+from rekap.services.submissions import submit_result
+from rekap.services.tokens import TokenInfo
+
+DATA = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class Reporters:
+    officer: TokenInfo
+    operator: TokenInfo
+    volunteer: TokenInfo
+    witnesses: dict[int, TokenInfo]
+
+
+def official_shares(round_: str = "2") -> dict[str, dict[int, int]]:
+    """Votes per candidate per kab/kota from the official recap: the demo draws TPS results around them."""
+    out: dict[str, dict[int, int]] = {}
+    with (DATA / "results_kabkota.csv").open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            if r["round"] == round_:
+                out.setdefault(r["kabkota_code"], {})[int(r["candidate_number"])] = int(r["votes"])
+    return out
+
+
+def draw_result(rng: random.Random, tps: Tps, shares: dict[int, int], lean: int) -> Result:
+    """Integer arithmetic only: shares in per-mille, counts by floor division."""
+    turnout = max(500, min(950, 780 + rng.randint(-90, 90)))
+    dptb, dpk = rng.randint(0, 3), rng.randint(0, 6)
+    voters = min(tps.dpt * turnout // 1000 + rng.randint(0, dptb + dpk), tps.dpt + dptb + dpk)
+    invalid = rng.randint(0, max(1, voters // 60))
+    valid = voters - invalid
+    numbers = sorted(shares)
+    total = sum(shares.values())
+    weights = [shares[n] * 1000 // total for n in numbers]
+    weights[-1] = max(0, min(1000, weights[-1] + lean + rng.randint(-70, 70)))
+    rest = 1000 - weights[-1]
+    votes: dict[int, int] = {}
+    left = valid
+    for n in numbers[:-1]:
+        share = rest if len(numbers) == 2 else rest * shares[n] // max(1, total - shares[numbers[-1]])
+        votes[n] = valid * share // 1000
+        left -= votes[n]
+    votes[numbers[-1]] = left
+    received = tps.dpt + tps.dpt * 25 // 1000 + 1  # 2.5 % reserve ballots per TPS
+    damaged = rng.randint(0, 2)
+    unused = max(0, received - voters - damaged)
+    return Result(
+        votes=votes,
+        valid=valid,
+        invalid=invalid,
+        used=voters,
+        unused=unused,
+        damaged=damaged,
+        dpt=tps.dpt,
+        dptb=dptb,
+        dpk=dpk,
+        voters=voters,
+    )
+
+
+class Simulator:
+    def __init__(self, ctx: Context, contest: Contest, who: Reporters, rate: float, seed: int) -> None:
+        self.ctx, self.contest, self.who, self.rate = ctx, contest, who, rate
+        self.rng = random.Random(seed)
+        self.stop = threading.Event()
+        self.done = 0
+        self.shares = official_shares()
+        state = ctx.ledger.state
+        self.regions = state.regions
+        self.order = sorted(state.tps.values(), key=lambda t: t.code)
+        self.rng.shuffle(self.order)
+        self.leans = {code: self.rng.randint(-60, 60) for code in state.regions if code.count(".") == 2}
+
+    def names(self, tps: Tps) -> tuple[str, ...]:
+        parts = tps.kelurahan.split(".")
+        return tuple(self.regions[".".join(parts[:i])].name for i in range(1, 5))
+
+    def photo(self, tps: Tps, r: Result, seed: int) -> str:
+        election = self.ctx.ledger.state.elections[self.contest.election].name
+        form = C1Form(
+            election=election,
+            contest=self.contest.name,
+            region_names=self.names(tps),
+            tps_number=tps.number,
+            candidates=tuple((c.number, c.label, r.votes[c.number]) for c in self.contest.candidates),
+            valid=r.valid,
+            invalid=r.invalid,
+            used=r.used,
+            unused=r.unused,
+            damaged=r.damaged,
+            dpt=r.dpt,
+            dptb=r.dptb,
+            dpk=r.dpk,
+            voters=r.voters,
+        )
+        data = render_c1(form, seed=seed)
+        sha = hashlib.sha256(data).hexdigest()
+        photos.put_photo(self.ctx, sha, data, "image/jpeg", self.who.officer.actor)
+        return sha
+
+    def report_one(self, tps: Tps) -> None:
+        rng = self.rng
+        kabkota = ".".join(tps.kelurahan.split(".")[:2])
+        lean = self.leans.get(".".join(tps.kelurahan.split(".")[:3]), 0)
+        truth = draw_result(rng, tps, self.shares[kabkota], lean)
+        roll = rng.randint(1, 1000)
+        officer_result = truth
+        if roll <= 6:  # the officer misreads a digit; an operator corrects it later from the photo
+            first = self.contest.numbers[0]
+            officer_result = _replace_votes(truth, first, max(0, truth.votes[first] - 10), keep_sums=True)
+        sha = self.photo(tps, truth, rng.randint(0, 10**6))
+        receipt = submit_result(
+            self.ctx,
+            self.who.officer,
+            Report(tps.code, self.contest.id, officer_result, (sha,)),
+            idempotency_key=f"sim-{tps.code}",
+        )
+        if roll <= 6:
+            submit_result(
+                self.ctx,
+                self.who.operator,
+                Report(
+                    tps.code, self.contest.id, truth, (sha,), corrects=receipt.seq, reason="angka salah baca dari C1"
+                ),
+            )
+        if roll <= 40:  # a saksi sends their own copy; now and then it disagrees
+            number = rng.choice(self.contest.numbers)
+            copy = truth if rng.randint(1, 4) > 1 else _replace_votes(truth, number, truth.votes[number] + 7, True)
+            submit_result(self.ctx, self.who.witnesses[number], Report(tps.code, self.contest.id, copy))
+        elif roll <= 52:  # a volunteer's hurried copy that does not add up: stored, flagged
+            bad = _replace_votes(truth, self.contest.numbers[-1], truth.votes[self.contest.numbers[-1]] + 3, False)
+            submit_result(self.ctx, self.who.volunteer, Report(tps.code, self.contest.id, bad))
+
+    def run(self) -> None:
+        interval = 1.0 / self.rate if self.rate > 0 else 0.0
+        next_at = time.monotonic()
+        for tps in self.order:
+            if self.stop.is_set():
+                return
+            if (tps.code, self.contest.id) in self.ctx.ledger.state.accepted:
+                continue  # resumed demo: this TPS is in already
+            try:
+                self.report_one(tps)
+            except RekapError as err:  # a simulation bug must show, but not stop the night
+                print(f"simulator: {tps.code}: {err}")
+            self.done += 1
+            next_at += interval
+            delay = next_at - time.monotonic()
+            if delay > 0:
+                self.stop.wait(delay)
+            else:
+                next_at = time.monotonic()
+
+
+def _replace_votes(r: Result, number: int, value: int, keep_sums: bool) -> Result:
+    votes = dict(r.votes)
+    diff = value - votes[number]
+    votes[number] = value
+    if not keep_sums:
+        return Result(votes, r.valid, r.invalid, r.used, r.unused, r.damaged, r.dpt, r.dptb, r.dpk, r.voters)
+    return Result(
+        votes,
+        r.valid + diff,
+        r.invalid,
+        r.used + diff,
+        r.unused - diff,
+        r.damaged,
+        r.dpt,
+        r.dptb,
+        r.dpk,
+        r.voters + diff,
+    )

@@ -1,0 +1,135 @@
+"""Typed errors of the domain and services; the web layer maps each to problem+json, the CLI to a message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any
+
+
+@dataclass
+class RekapError(Exception):
+    """Base: `slug` is the stable problem type, `status` its HTTP status, `field` what was wrong."""
+
+    detail: str
+    field: str | None = None
+    extra: dict[str, Any] = dataclass_field(default_factory=dict)
+    slug = "bad-request"
+    status = 400
+    title = "Bad request"
+
+    def __str__(self) -> str:
+        where = f" ({self.field})" if self.field else ""
+        return f"{self.detail}{where}"
+
+
+class InvalidInput(RekapError):
+    slug, status, title = "invalid-input", 422, "Invalid input"
+
+
+class NotFound(RekapError):
+    slug, status, title = "not-found", 404, "Not found"
+
+
+class UnknownTps(NotFound):
+    slug, title = "unknown-tps", "Unknown TPS"
+
+
+class UnknownContest(NotFound):
+    slug, title = "unknown-contest", "Unknown contest"
+
+
+class UnknownRegion(NotFound):
+    slug, title = "unknown-region", "Unknown region"
+
+
+class UnknownCandidate(InvalidInput):
+    slug, title = "unknown-candidate", "Unknown candidate"
+
+
+class MissingCandidate(InvalidInput):
+    slug, title = "missing-candidate", "Candidate votes missing"
+
+
+class ArithmeticMismatch(InvalidInput):
+    """A result broke one or more arithmetic rules; `extra["findings"]` lists each one."""
+
+    slug, title = "arithmetic-mismatch", "Result breaks arithmetic rules"
+
+
+class Conflict(RekapError):
+    slug, status, title = "conflict", 409, "Conflict"
+
+
+class IdempotencyConflict(Conflict):
+    slug, title = "idempotency-key-reused", "Idempotency-Key reused with a different body"
+
+
+class Unauthorized(RekapError):
+    slug, status, title = "unauthorized", 401, "Missing or invalid token"
+
+
+class Forbidden(RekapError):
+    slug, status, title = "forbidden", 403, "Not allowed"
+
+
+class PhotoRejected(RekapError):
+    slug, status, title = "photo-rejected", 422, "Photo rejected"
+
+
+class PhotoHashMismatch(PhotoRejected):
+    slug, title = "photo-hash-mismatch", "Photo bytes do not match the SHA-256 in the URL"
+
+
+class PhotoTooLarge(PhotoRejected):
+    slug, status, title = "photo-too-large", 413, "Photo file too large"
+
+
+class PhotoTooManyPixels(PhotoRejected):
+    slug, status, title = "photo-too-many-pixels", 422, "Photo has too many pixels"
+
+
+class PhotoUnsupportedType(PhotoRejected):
+    slug, status, title = "photo-unsupported-type", 415, "Photo type not accepted"
+
+
+class PhotoNotImage(PhotoRejected):
+    slug, status, title = "photo-not-an-image", 422, "Not a readable image"
+
+
+class PhotoMissing(InvalidInput):
+    slug, title = "photo-missing", "Referenced photo was never uploaded"
+
+
+class ImportRejected(InvalidInput):
+    slug, title = "import-rejected", "Import file rejected"
+
+
+class ChainBroken(RekapError):
+    slug, status, title = "chain-broken", 500, "Log chain broken"
+
+
+ALL_ERRORS: tuple[type[RekapError], ...] = (
+    RekapError,
+    InvalidInput,
+    NotFound,
+    UnknownTps,
+    UnknownContest,
+    UnknownRegion,
+    UnknownCandidate,
+    MissingCandidate,
+    ArithmeticMismatch,
+    Conflict,
+    IdempotencyConflict,
+    Unauthorized,
+    Forbidden,
+    PhotoRejected,
+    PhotoHashMismatch,
+    PhotoTooLarge,
+    PhotoTooManyPixels,
+    PhotoUnsupportedType,
+    PhotoNotImage,
+    PhotoMissing,
+    ImportRejected,
+    ChainBroken,
+)

@@ -1,0 +1,313 @@
+"""The one fold: `apply(state, entry)` turns the log into the projection and the totals of every tier.
+
+`apply` does no I/O and depends only on the state and the entry, so the server, `rekap rebuild` and
+`rekap verify` all get the same answer from the same log. It updates the state in place (a national
+election does not fit in copies) and returns what changed so a store can persist just that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rekap.domain.contest import Candidate, Contest, Election
+from rekap.domain.log import Entry
+from rekap.domain.regions import NATION, NATION_NAME, Region, is_within, path_of
+from rekap.domain.result import Result, Source
+from rekap.domain.rules import Finding, check_arithmetic, check_register
+from rekap.domain.tps import Tps
+
+#: Which submission becomes the accepted result of a TPS×contest: the highest rank wins and,
+#: within a rank, the latest. Witnesses are recorded and compared but never accepted.
+RANKS = {"witness": 0, "import": 1, "volunteer": 2, "officer": 3, "correction": 4}
+
+
+def rank_of(source: Source, verified: bool) -> int:
+    return RANKS["correction"] if verified else RANKS[source.kind]
+
+
+@dataclass(slots=True)
+class Accepted:
+    seq: int
+    rank: int
+    source: str
+    result: Result
+    findings: tuple[Finding, ...]
+    at: str
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.findings)
+
+
+@dataclass(slots=True)
+class Totals:
+    votes: dict[int, int] = field(default_factory=dict)
+    valid: int = 0
+    invalid: int = 0
+    voters: int = 0
+    tps_reported: int = 0
+    tps_total: int = 0
+    dpt_reported: int = 0
+    dpt_total: int = 0
+    flagged: int = 0
+    disagreements: int = 0
+    last_seq: int = 0
+    updated_at: str = ""
+
+    def add_result(self, r: Result, sign: int) -> None:
+        for number, v in r.votes.items():
+            self.votes[number] = self.votes.get(number, 0) + sign * v
+        self.valid += sign * r.valid
+        self.invalid += sign * r.invalid
+        self.voters += sign * r.voters
+
+
+@dataclass(slots=True)
+class Submission:
+    seq: int
+    tps: str
+    contest: str
+    source: Source
+    result: Result
+    photos: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    corrects: int | None
+    reason: str | None
+    verified: bool
+    actor: str
+    at: str
+
+
+@dataclass(slots=True)
+class Changes:
+    """What one entry changed; the store persists exactly these."""
+
+    regions: list[Region] = field(default_factory=list)
+    tps: list[Tps] = field(default_factory=list)
+    contests: list[Contest] = field(default_factory=list)
+    elections: list[Election] = field(default_factory=list)
+    submissions: list[Submission] = field(default_factory=list)
+    accepted: set[tuple[str, str]] = field(default_factory=set)
+    totals: set[tuple[str, str]] = field(default_factory=set)
+    streams: list[tuple[str, str]] = field(default_factory=list)
+
+    def merge(self, other: Changes) -> None:
+        self.regions += other.regions
+        self.tps += other.tps
+        self.contests += other.contests
+        self.elections += other.elections
+        self.submissions += other.submissions
+        self.accepted |= other.accepted
+        self.totals |= other.totals
+        self.streams += other.streams
+
+
+@dataclass(slots=True)
+class State:
+    seq: int = 0
+    head: str = "0" * 64
+    regions: dict[str, Region] = field(default_factory=lambda: {NATION: Region(NATION, NATION_NAME, 0, "")})
+    tps: dict[str, Tps] = field(default_factory=dict)
+    tps_by_kelurahan: dict[str, list[str]] = field(default_factory=dict)
+    elections: dict[str, Election] = field(default_factory=dict)
+    contests: dict[str, Contest] = field(default_factory=dict)
+    accepted: dict[tuple[str, str], Accepted] = field(default_factory=dict)
+    latest_by_source: dict[tuple[str, str], dict[str, tuple[object, ...]]] = field(default_factory=dict)
+    disagreeing: set[tuple[str, str]] = field(default_factory=set)
+    totals: dict[tuple[str, str], Totals] = field(default_factory=dict)
+    streams: dict[str, str] = field(default_factory=dict)
+    submission_count: int = 0
+    _paths: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+
+    def path_in_scope(self, kelurahan: str, scope: str) -> tuple[str, ...]:
+        key = (kelurahan, scope)
+        p = self._paths.get(key)
+        if p is None:
+            p = tuple(c for c in path_of(kelurahan) if is_within(c, scope))
+            self._paths[key] = p
+        return p
+
+    def totals_of(self, region: str, contest: str) -> Totals:
+        t = self.totals.get((region, contest))
+        if t is None:
+            t = self.totals[(region, contest)] = Totals()
+        return t
+
+
+def apply(state: State, entry: Entry) -> Changes:
+    changes = _HANDLERS[entry.kind](state, entry)
+    state.seq, state.head = entry.seq, entry.hash
+    return changes
+
+
+def apply_all(state: State, entries: Iterable[Entry]) -> State:
+    for e in entries:
+        apply(state, e)
+    return state
+
+
+def _regions_imported(state: State, entry: Entry) -> Changes:
+    ch = Changes()
+    for code, name, level, parent in entry.payload["rows"]:
+        r = Region(code, name, level, parent or NATION)
+        state.regions[code] = r
+        ch.regions.append(r)
+    return ch
+
+
+def _touch(state: State, t: Totals, entry: Entry) -> None:
+    t.last_seq, t.updated_at = entry.seq, entry.at
+
+
+def _tps_imported(state: State, entry: Entry) -> Changes:
+    ch = Changes()
+    cols = entry.payload["columns"]
+    for row in entry.payload["rows"]:
+        rec = dict(zip(cols, row, strict=True))
+        t = Tps(**rec)
+        old = state.tps.get(t.code)
+        state.tps[t.code] = t
+        ch.tps.append(t)
+        if old is None:
+            state.tps_by_kelurahan.setdefault(t.kelurahan, []).append(t.code)
+        for contest in state.contests.values():
+            if not is_within(t.kelurahan, contest.scope):
+                continue
+            reported = (t.code, contest.id) in state.accepted
+            for region in state.path_in_scope(t.kelurahan, contest.scope):
+                tot = state.totals_of(region, contest.id)
+                tot.tps_total += 0 if old else 1
+                tot.dpt_total += t.dpt - (old.dpt if old else 0)
+                if reported:
+                    tot.dpt_reported += t.dpt - (old.dpt if old else 0)
+                _touch(state, tot, entry)
+                ch.totals.add((region, contest.id))
+    return ch
+
+
+def _election_defined(state: State, entry: Entry) -> Changes:
+    ch = Changes()
+    e = entry.payload["election"]
+    contests = []
+    for c in entry.payload["contests"]:
+        cands = tuple(
+            Candidate(k["number"], tuple(k["names"]), k.get("party", ""), k.get("color", "")) for k in c["candidates"]
+        )
+        contests.append(Contest(c["id"], e["id"], c["name"], c["scope"], cands))
+    election = Election(e["id"], e["name"], e.get("date", ""), tuple(c.id for c in contests))
+    state.elections[election.id] = election
+    ch.elections.append(election)
+    for contest in contests:
+        known = contest.id in state.contests
+        state.contests[contest.id] = contest
+        ch.contests.append(contest)
+        if known:  # a redefinition may rename, never re-scope: the TPS counted stay the same
+            continue
+        ch.totals.add((contest.scope, contest.id))
+        _touch(state, state.totals_of(contest.scope, contest.id), entry)
+        for t in state.tps.values():
+            if not is_within(t.kelurahan, contest.scope):
+                continue
+            for region in state.path_in_scope(t.kelurahan, contest.scope):
+                tot = state.totals_of(region, contest.id)
+                tot.tps_total += 1
+                tot.dpt_total += t.dpt
+                _touch(state, tot, entry)
+                ch.totals.add((region, contest.id))
+    return ch
+
+
+def findings_for(state: State, tps_code: str, result: Result) -> tuple[Finding, ...]:
+    return (*check_arithmetic(result), *check_register(result, state.tps[tps_code].dpt))
+
+
+def _result_submitted(state: State, entry: Entry) -> Changes:
+    p = entry.payload
+    key = (p["tps"], p["contest"])
+    src = p["source"]
+    source = Source(src["kind"], src.get("candidate"))
+    result = Result.from_payload(p["result"])
+    verified = bool(p.get("verified"))
+    findings = findings_for(state, key[0], result)
+    sub = Submission(
+        entry.seq,
+        key[0],
+        key[1],
+        source,
+        result,
+        tuple(p.get("photos", ())),
+        findings,
+        p.get("corrects"),
+        p.get("reason"),
+        verified,
+        entry.actor,
+        entry.at,
+    )
+    state.submission_count += 1
+    ch = Changes(submissions=[sub])
+
+    # a verified correction speaks for the officer: it replaces the officer's figure in comparisons
+    label = "officer" if verified else source.label
+    latest = state.latest_by_source.setdefault(key, {})
+    latest[label] = result.signature()
+    was_disagreeing = key in state.disagreeing
+    now_disagreeing = len(set(latest.values())) > 1
+    if now_disagreeing:
+        state.disagreeing.add(key)
+    else:
+        state.disagreeing.discard(key)
+
+    old = state.accepted.get(key)
+    rank = rank_of(source, verified)
+    new = old
+    if rank > 0 and (old is None or rank >= old.rank):
+        new = Accepted(entry.seq, rank, label if not verified else "correction", result, findings, entry.at)
+        state.accepted[key] = new
+        ch.accepted.add(key)
+    if was_disagreeing != now_disagreeing and key in state.accepted:
+        ch.accepted.add(key)
+    if new is old and was_disagreeing == now_disagreeing:
+        return ch
+
+    tps = state.tps[key[0]]
+    contest = state.contests[key[1]]
+    for region in state.path_in_scope(tps.kelurahan, contest.scope):
+        tot = state.totals_of(region, contest.id)
+        if new is not old and new is not None:
+            if old is not None:
+                tot.add_result(old.result, -1)
+                tot.flagged -= old.flagged
+            else:
+                tot.tps_reported += 1
+                tot.dpt_reported += tps.dpt
+            tot.add_result(new.result, +1)
+            tot.flagged += new.flagged
+        tot.disagreements += now_disagreeing - was_disagreeing
+        _touch(state, tot, entry)
+        ch.totals.add((region, contest.id))
+    return ch
+
+
+def _nothing(state: State, entry: Entry) -> Changes:
+    return Changes()
+
+
+def _stream_set(state: State, entry: Entry) -> Changes:
+    region, url = entry.payload["region"], entry.payload["url"]
+    if url:
+        state.streams[region] = url
+    else:
+        state.streams.pop(region, None)
+    return Changes(streams=[(region, url)])
+
+
+_HANDLERS = {
+    "regions.imported": _regions_imported,
+    "tps.imported": _tps_imported,
+    "election.defined": _election_defined,
+    "result.submitted": _result_submitted,
+    "token.created": _nothing,
+    "token.revoked": _nothing,
+    "stream.set": _stream_set,
+}

@@ -1,0 +1,126 @@
+"""Log entries: the canonical encoding, the SHA-256 hash chain, and checking a chain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS = "0" * 64
+
+KINDS = (
+    "regions.imported",
+    "tps.imported",
+    "election.defined",
+    "result.submitted",
+    "token.created",
+    "token.revoked",
+    "stream.set",
+)
+
+
+def _no_floats(obj: Any) -> Any:
+    if isinstance(obj, float):
+        raise TypeError("floats are not allowed in log entries; numbers are ints")
+    if isinstance(obj, Mapping):
+        for v in obj.values():
+            _no_floats(v)
+    elif isinstance(obj, list | tuple):
+        for v in obj:
+            _no_floats(v)
+    return obj
+
+
+def canonical(obj: Any) -> bytes:
+    """Sorted-key compact JSON in UTF-8: the bytes that get hashed."""
+    return json.dumps(_no_floats(obj), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def canonical_text(obj: Any) -> str:
+    return canonical(obj).decode()
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An entry before it has a place in the chain."""
+
+    kind: str
+    payload: Mapping[str, Any]
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    seq: int
+    prev_hash: str
+    hash: str
+    kind: str
+    payload: Mapping[str, Any]
+    actor: str
+    at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+            "kind": self.kind,
+            "payload": self.payload,
+            "actor": self.actor,
+            "at": self.at,
+        }
+
+
+def entry_hash(seq: int, prev_hash: str, kind: str, payload: Mapping[str, Any], actor: str, at: str) -> str:
+    body = {"seq": seq, "prev_hash": prev_hash, "kind": kind, "payload": payload, "actor": actor, "at": at}
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def seal(draft: Draft, seq: int, prev_hash: str, at: str) -> Entry:
+    h = entry_hash(seq, prev_hash, draft.kind, draft.payload, draft.actor, at)
+    return Entry(seq, prev_hash, h, draft.kind, draft.payload, draft.actor, at)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainBreak:
+    seq: int
+    reason: str
+
+
+def check_link(entry: Entry, expected_seq: int, expected_prev: str) -> ChainBreak | None:
+    """Why this entry does not continue the chain where it should, or None if it does."""
+    if entry.seq != expected_seq:
+        return ChainBreak(entry.seq, f"expected seq {expected_seq}, found {entry.seq}")
+    if entry.prev_hash != expected_prev:
+        return ChainBreak(
+            entry.seq,
+            f"prev_hash {entry.prev_hash[:16]}… does not match the hash of "
+            f"entry {expected_seq - 1} ({expected_prev[:16]}…)",
+        )
+    if entry.kind not in KINDS:
+        return ChainBreak(entry.seq, f"unknown kind {entry.kind!r}")
+    try:
+        recomputed = entry_hash(entry.seq, entry.prev_hash, entry.kind, entry.payload, entry.actor, entry.at)
+    except TypeError as exc:
+        return ChainBreak(entry.seq, f"payload cannot be encoded canonically: {exc}")
+    if recomputed != entry.hash:
+        return ChainBreak(entry.seq, f"stored hash {entry.hash[:16]}… but content hashes to {recomputed[:16]}…")
+    return None
+
+
+def check_chain(entries: Iterable[Entry]) -> ChainBreak | None:
+    """The first entry that breaks the chain, or None when every link holds."""
+    prev, seq = GENESIS, 1
+    for e in entries:
+        broken = check_link(e, seq, prev)
+        if broken:
+            return broken
+        prev, seq = e.hash, seq + 1
+    return None

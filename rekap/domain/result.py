@@ -1,0 +1,49 @@
+"""The numbers of one C1 for one contest, and the sources that report them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: Fields of a result other than the candidates' votes, in the order of the C1 form.
+COUNT_FIELDS = ("dpt", "dptb", "dpk", "voters", "used", "unused", "damaged", "valid", "invalid")
+
+SOURCE_KINDS = ("officer", "witness", "volunteer", "import")
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    votes: Mapping[int, int]
+    valid: int
+    invalid: int
+    used: int
+    unused: int
+    damaged: int
+    dpt: int
+    dptb: int
+    dpk: int
+    voters: int
+
+    def to_payload(self) -> dict[str, Any]:
+        out: dict[str, Any] = {f: getattr(self, f) for f in COUNT_FIELDS}
+        out["votes"] = {str(k): v for k, v in sorted(self.votes.items())}
+        return out
+
+    @classmethod
+    def from_payload(cls, p: Mapping[str, Any]) -> Result:
+        return cls(votes={int(k): v for k, v in p["votes"].items()}, **{f: p[f] for f in COUNT_FIELDS})
+
+    def signature(self) -> tuple[Any, ...]:
+        """What two sources must agree on: every number on the form."""
+        return (tuple(sorted(self.votes.items())), *(getattr(self, f) for f in COUNT_FIELDS))
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    kind: str
+    candidate: int | None = None  # for a witness: whose saksi
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.candidate}" if self.candidate is not None else self.kind

@@ -1,0 +1,25 @@
+"""What every use case needs: settings, database, ledger, photo files, the notification bus."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rekap.services.bus import Bus
+from rekap.settings import Settings
+from rekap.store.db import Database
+from rekap.store.ledger import Ledger
+from rekap.store.photos import PhotoFiles
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db: Database
+    ledger: Ledger
+    photos: PhotoFiles
+    bus: Bus
+
+    @classmethod
+    def open(cls, settings: Settings, db: Database) -> Context:
+        bus = Bus()
+        return cls(settings, db, Ledger(db, on_commit=bus.publish), PhotoFiles(settings.photo_dir), bus)

@@ -1,0 +1,126 @@
+"""API tokens for machines and field apps: shown once, stored only as a SHA-256, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from rekap.domain.errors import InvalidInput, NotFound, Unauthorized
+from rekap.domain.fold import State
+from rekap.domain.log import Draft, now_iso
+from rekap.domain.regions import NATION
+from rekap.domain.result import Source
+from rekap.domain.submission import Reporter
+from rekap.services.context import Context
+from rekap.store import tables as t
+from rekap.store.ledger import Command
+
+ROLES = ("admin", "operator", "officer", "witness", "volunteer", "importer")
+_SOURCE_OF_ROLE = {
+    "admin": "officer",
+    "operator": "officer",
+    "officer": "officer",
+    "witness": "witness",
+    "volunteer": "volunteer",
+    "importer": "import",
+}
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: str
+    name: str
+    role: str
+    scope: str
+    candidate: int | None
+
+    @property
+    def actor(self) -> str:
+        return f"token:{self.id}"
+
+    def reporter(self) -> Reporter:
+        source = Source(_SOURCE_OF_ROLE[self.role], self.candidate if self.role == "witness" else None)
+        return Reporter(self.actor, source, self.scope, verifies=self.role in ("admin", "operator"))
+
+
+def _digest(secret: str) -> str:
+    # tokens carry 256 random bits, so a fast hash is enough at rest (no password to brute-force)
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(
+    ctx: Context, name: str, role: str, actor: str, scope: str = NATION, candidate: int | None = None
+) -> tuple[TokenInfo, str]:
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
+    if role == "witness" and candidate is None:
+        raise InvalidInput("a witness token needs the candidate number it witnesses for", field="candidate")
+    if not name.strip():
+        raise InvalidInput("a token needs a name", field="name")
+    info = TokenInfo(secrets.token_hex(8), name.strip(), role, scope, candidate if role == "witness" else None)
+    secret = "rk_" + secrets.token_urlsafe(32)
+
+    def plan(state: State) -> Draft:
+        if scope not in state.regions:
+            raise InvalidInput(f"scope {scope} is not a known region", field="scope")
+        return Draft(
+            "token.created",
+            {"id": info.id, "name": info.name, "role": role, "scope": scope, "candidate": info.candidate},
+            actor,
+        )
+
+    def store(conn, entry, _state) -> None:  # type: ignore[no-untyped-def]
+        conn.execute(
+            t.tokens.insert(),
+            {
+                "id": info.id,
+                "name": info.name,
+                "role": role,
+                "scope": scope,
+                "candidate": info.candidate,
+                "token_hash": _digest(secret),
+                "created_at": entry.at,
+            },
+        )
+
+    ctx.ledger.append(Command(plan, store))
+    return info, secret
+
+
+def revoke_token(ctx: Context, token_id: str, actor: str) -> None:
+    with ctx.db.reader.connect() as conn:
+        row = conn.execute(select(t.tokens.c.revoked_at).where(t.tokens.c.id == token_id)).first()
+    if row is None:
+        raise NotFound(f"no token {token_id}", field="id")
+
+    def mark(conn, entry, _state) -> None:  # type: ignore[no-untyped-def]
+        conn.execute(update(t.tokens).where(t.tokens.c.id == token_id).values(revoked_at=entry.at))
+
+    ctx.ledger.append(Command(lambda _s: Draft("token.revoked", {"id": token_id}, actor), mark))
+
+
+def authenticate(ctx: Context, secret: str | None) -> TokenInfo:
+    if not secret:
+        raise Unauthorized("send Authorization: Bearer <token>")
+    with ctx.db.reader.connect() as conn:
+        row = conn.execute(select(t.tokens).where(t.tokens.c.token_hash == _digest(secret))).first()
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("token unknown or revoked")
+    return TokenInfo(row.id, row.name, row.role, row.scope, row.candidate)
+
+
+def list_tokens(ctx: Context) -> list[dict[str, object]]:
+    with ctx.db.reader.connect() as conn:
+        rows = conn.execute(select(t.tokens).order_by(t.tokens.c.created_at)).all()
+    return [{k: v for k, v in r._mapping.items() if k != "token_hash"} for r in rows]
+
+
+def touch_token(conn, token_id: str, at: str) -> None:  # type: ignore[no-untyped-def]
+    conn.execute(update(t.tokens).where(t.tokens.c.id == token_id).values(last_used_at=at))
+
+
+def now() -> str:
+    return now_iso()

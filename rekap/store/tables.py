@@ -1,0 +1,189 @@
+"""SQLAlchemy Core tables: the log, the projections folded from it, and the stores beside it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# The source of truth: never updated, never deleted.
+log = Table(
+    "log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+    Column("kind", String(40), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("at", String(32), nullable=False),
+)
+
+# One row; writers lock it so the chain never forks.
+log_head = Table(
+    "log_head",
+    metadata,
+    Column("id", SmallInteger, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# --- projections: rebuilt from the log by `rekap rebuild` ---
+regions = Table(
+    "regions",
+    metadata,
+    Column("code", String(20), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("level", SmallInteger, nullable=False),
+    Column("parent", String(20), nullable=False, index=True),
+)
+
+tps = Table(
+    "tps",
+    metadata,
+    Column("code", String(24), primary_key=True),
+    Column("kelurahan", String(20), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("dpt", Integer, nullable=False),
+    Column("dpt_male", Integer),
+    Column("dpt_female", Integer),
+    Column("address", Text),
+    Column("lat_e6", Integer),
+    Column("lon_e6", Integer),
+)
+
+elections = Table(
+    "elections",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("date", String(10), nullable=False),
+)
+
+contests = Table(
+    "contests",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("election", String(80), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("scope", String(20), nullable=False),
+    Column("candidates", Text, nullable=False),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("tps", String(24), nullable=False),
+    Column("contest", String(80), nullable=False),
+    Column("source_kind", String(20), nullable=False),
+    Column("source_candidate", Integer),
+    Column("result", Text, nullable=False),
+    Column("photos", Text, nullable=False),
+    Column("findings", Text, nullable=False),
+    Column("corrects", BigInteger),
+    Column("reason", Text),
+    Column("verified", Boolean, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("at", String(32), nullable=False),
+    Index("ix_submissions_tps_contest", "tps", "contest"),
+)
+
+accepted = Table(
+    "accepted",
+    metadata,
+    Column("tps", String(24), primary_key=True),
+    Column("contest", String(80), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("votes", Text, nullable=False),
+    Column("valid", Integer, nullable=False),
+    Column("invalid", Integer, nullable=False),
+    Column("used", Integer, nullable=False),
+    Column("unused", Integer, nullable=False),
+    Column("damaged", Integer, nullable=False),
+    Column("dpt", Integer, nullable=False),
+    Column("dptb", Integer, nullable=False),
+    Column("dpk", Integer, nullable=False),
+    Column("voters", Integer, nullable=False),
+    Column("findings", Text, nullable=False),
+    Column("disagreement", Boolean, nullable=False),
+    Column("at", String(32), nullable=False),
+)
+
+totals = Table(
+    "totals",
+    metadata,
+    Column("region", String(20), primary_key=True),
+    Column("contest", String(80), primary_key=True),
+    Column("votes", Text, nullable=False),
+    Column("valid", BigInteger, nullable=False),
+    Column("invalid", BigInteger, nullable=False),
+    Column("voters", BigInteger, nullable=False),
+    Column("tps_reported", Integer, nullable=False),
+    Column("tps_total", Integer, nullable=False),
+    Column("dpt_reported", BigInteger, nullable=False),
+    Column("dpt_total", BigInteger, nullable=False),
+    Column("flagged", Integer, nullable=False),
+    Column("disagreements", Integer, nullable=False),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("updated_at", String(32), nullable=False),
+)
+
+streams = Table(
+    "streams",
+    metadata,
+    Column("region", String(20), primary_key=True),
+    Column("url", Text, nullable=False),
+)
+
+PROJECTIONS = (regions, tps, elections, contests, submissions, accepted, totals, streams)
+
+# --- beside the log: blobs and secrets that must not be public ---
+photos = Table(
+    "photos",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("media_type", String(40), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("uploaded_at", String(32), nullable=False),
+    Column("uploaded_by", String(200), nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("scope", String(20), nullable=False),
+    Column("candidate", Integer),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+    Column("last_used_at", String(32)),
+)
+
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("token_id", String(40), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("body_sha256", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
+)

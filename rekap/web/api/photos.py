@@ -1,0 +1,70 @@
+"""C1 photo upload (authenticated, idempotent) and public download of re-encoded copies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+from pydantic import BaseModel
+
+from rekap.domain.errors import PhotoTooLarge
+from rekap.services import photos
+from rekap.web.deps import CtxDep, TokenDep, etagged
+
+router = APIRouter(prefix="/api/v1/photos", tags=["photos"])
+Sha256 = Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")]
+
+
+class PhotoOut(BaseModel):
+    sha256: str
+    media_type: str
+    size: int
+    width: int
+    height: int
+    url: str
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PhotoTooLarge(f"{declared} bytes; at most {limit}", field="body")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PhotoTooLarge(f"more than {limit} bytes", field="body")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.put("/{sha256}", response_model=PhotoOut, responses={201: {"model": PhotoOut}})
+async def put_photo(
+    sha256: Sha256,
+    request: Request,
+    response: Response,
+    ctx: CtxDep,
+    token: TokenDep,
+    content_type: Annotated[str | None, Header()] = None,
+) -> PhotoOut:
+    data = await _read_limited(request, ctx.settings.max_photo_bytes)
+    info, created = photos.put_photo(ctx, sha256, data, content_type, token.actor)
+    response.status_code = 201 if created else 200
+    return PhotoOut(**info.__dict__, url=f"/api/v1/photos/{info.sha256}")
+
+
+@router.get("/{sha256}", response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
+def get_photo(
+    sha256: Sha256,
+    request: Request,
+    ctx: CtxDep,
+    size: Annotated[str, Query(pattern="^(full|view|thumb)$")] = "view",
+) -> Response:
+    data = photos.public_photo(ctx, sha256.lower(), size)
+    # content-addressed: the bytes behind this URL never change
+    return etagged(
+        request,
+        data,
+        "image/jpeg",
+        max_age=31536000,
+        extra_headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )

@@ -1,0 +1,45 @@
+"""The FastAPI application: JSON API under /api/v1, public pages, problem+json errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from rekap.services.context import Context
+from rekap.web import problems
+from rekap.web.api import admin, photos, public, submissions
+from rekap.web.pages import routes as pages
+
+
+def create_app(ctx: Context, on_start: tuple[Callable[[], None], ...] = ()) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        for fn in on_start:
+            fn()
+        yield
+
+    app = FastAPI(
+        title="rekap",
+        version="1",
+        summary="Election real count: TPS results with C1 photos, a hash-chained log, live totals at every tier.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    problems.install(app)
+    for router in (public.router, photos.router, submissions.router, admin.router, pages.router):
+        app.include_router(router)
+    pages.mount_static(app)
+    if ctx.settings.simulated:
+
+        @app.middleware("http")
+        async def label_simulated(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+            response = await call_next(request)
+            response.headers["X-Rekap-Simulated"] = "true"  # every answer of a demo says it is not real
+            return response
+
+    return app

@@ -1,0 +1,57 @@
+"""Typed dependencies for routes: the context of use cases, the calling token, cacheable answers."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+
+from rekap.domain.errors import Forbidden
+from rekap.services.context import Context
+from rekap.services.tokens import TokenInfo, authenticate
+
+
+def get_ctx(request: Request) -> Context:
+    return request.app.state.ctx  # type: ignore[no-any-return]
+
+
+CtxDep = Annotated[Context, Depends(get_ctx)]
+
+
+def get_token(ctx: CtxDep, authorization: Annotated[str | None, Header()] = None) -> TokenInfo:
+    secret = None
+    if authorization and authorization.lower().startswith("bearer "):
+        secret = authorization[7:].strip()
+    return authenticate(ctx, secret)
+
+
+TokenDep = Annotated[TokenInfo, Depends(get_token)]
+
+
+def get_admin(token: TokenDep) -> TokenInfo:
+    if token.role != "admin":
+        raise Forbidden("this needs an admin token", field="Authorization")
+    return token
+
+
+AdminDep = Annotated[TokenInfo, Depends(get_admin)]
+
+
+def etagged(
+    request: Request, body: bytes, media_type: str, max_age: int = 2, extra_headers: dict[str, str] | None = None
+) -> Response:
+    """A public answer with an ETag; the same for every anonymous reader, so a CDN may keep it."""
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Accept-Encoding"}
+    headers.update(extra_headers or {})
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def public_json(request: Request, data: Any, max_age: int = 2) -> Response:
+    body = JSONResponse(jsonable_encoder(data)).body
+    return etagged(request, bytes(body), "application/json", max_age)

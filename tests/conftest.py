@@ -1,0 +1,120 @@
+"""Shared fixtures: every storage test runs on SQLite and on a throw-away PostgreSQL database."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from rekap.bootstrap import build_app, open_context
+from rekap.demo.simulate import DATA
+from rekap.services import imports, tokens
+from rekap.services.context import Context
+from rekap.settings import Settings
+from rekap.store.db import connect, migrate
+
+PG_ADMIN = os.environ.get("REKAP_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+CONTEST = "gubernur-dki-2017-r2"
+KELURAHAN = "31.71.01.1001"  # Gambir, Jakarta Pusat
+TPS = f"{KELURAHAN}-001"
+
+
+def _pg_exec(sql: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _pg_url(name: str) -> str:
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def template_dbs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Migrated once per run; each test gets a copy (a file copy or CREATE DATABASE … TEMPLATE)."""
+    sqlite_file = tmp_path_factory.mktemp("tmpl") / "template.sqlite3"
+    db = connect(f"sqlite:///{sqlite_file}")
+    migrate(db)
+    db.dispose()
+    pg_name = f"rekap_tmpl_{uuid.uuid4().hex[:10]}"
+    _pg_exec(f"CREATE DATABASE {pg_name}")
+    db = connect(_pg_url(pg_name))
+    migrate(db)
+    db.dispose()
+    yield {"sqlite": str(sqlite_file), "postgresql": pg_name}
+    _pg_exec(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, template_dbs: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        target = tmp_path / "rekap.sqlite3"
+        shutil.copy(template_dbs["sqlite"], target)
+        yield f"sqlite:///{target}"
+        return
+    name = f"rekap_t_{uuid.uuid4().hex[:12]}"
+    _pg_exec(f"CREATE DATABASE {name} TEMPLATE {template_dbs['postgresql']}")
+    yield _pg_url(name)
+    _pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=db_url)
+
+
+@pytest.fixture
+def empty_ctx(settings: Settings) -> Iterator[Context]:
+    ctx = open_context(settings, create=False)
+    yield ctx
+    ctx.db.dispose()
+
+
+def small_tps_file(directory: Path, kelurahan_prefixes: tuple[str, ...] = ("31.71.01", "31.01.01")) -> Path:
+    """The real TPS rows of a few kecamatan: enough for a story, quick to import."""
+    out = directory / "tps_small.csv"
+    with (DATA / "tps_round1.csv").open(encoding="utf-8") as src, out.open("w", newline="", encoding="utf-8") as dst:
+        reader = csv.DictReader(src)
+        writer = csv.DictWriter(dst, fieldnames=reader.fieldnames or [])
+        writer.writeheader()
+        for row in reader:
+            if row["kecamatan_code"].startswith(kelurahan_prefixes):
+                writer.writerow(row)
+    return out
+
+
+@pytest.fixture
+def ctx(empty_ctx: Context, tmp_path: Path) -> Context:
+    """DKI regions, the real TPS of two kecamatan, and the 2017 governor contest."""
+    imports.import_regions(empty_ctx, DATA / "wilayah_dki.csv", "test")
+    imports.import_tps(empty_ctx, small_tps_file(tmp_path), "test")
+    imports.import_election(empty_ctx, DATA / "pilkada_dki2017_r2.toml", "test")
+    return empty_ctx
+
+
+@pytest.fixture
+def client(ctx: Context) -> TestClient:
+    return TestClient(build_app(ctx))
+
+
+@pytest.fixture
+def officer_token(ctx: Context) -> str:
+    return tokens.create_token(ctx, "KPPS test", "officer", "test")[1]
+
+
+@pytest.fixture
+def admin_token(ctx: Context) -> str:
+    return tokens.create_token(ctx, "admin test", "admin", "test")[1]
+
+
+def clean_result(dpt: int = 616, votes: tuple[int, int] = (120, 150), invalid: int = 5) -> dict[str, object]:
+    valid = sum(votes)
+    used = valid + invalid
+    return {"votes": {"2": votes[0], "3": votes[1]}, "valid": valid, "invalid": invalid, "used": used,
+            "unused": dpt + 16 - used, "damaged": 0, "dpt": dpt, "dptb": 0, "dpk": 0, "voters": used}

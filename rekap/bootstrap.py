@@ -28,3 +28,9 @@ def build_app(ctx: Context, on_start: tuple[Callable[[], None], ...] = ()) -> Fa
     from rekap.web.app import create_app
 
     return create_app(ctx, on_start)
+
+
+def app_from_env() -> FastAPI:
+    """App factory for `uvicorn --factory` and multi-worker serving: each worker builds its own context
+    from the REKAP_* environment (the database must then be PostgreSQL, shared by all workers)."""
+    return build_app(open_context(Settings.from_env(), create=False))

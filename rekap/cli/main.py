@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rekap.bootstrap import open_context
-from rekap.domain.errors import RekapError
+from rekap.domain.errors import InvalidInput, RekapError
 from rekap.domain.regions import NATION
 from rekap.services import audit, imports, streams, tokens
 from rekap.services.context import Context
@@ -173,8 +174,16 @@ def serve(
     from rekap.bootstrap import build_app
 
     with context(create=True) as ctx:
-        console.print(f"rekap serving {ctx.db.url} on http://{host}:{port}/")
-        uvicorn.run(build_app(ctx), host=host, port=port, log_level="warning")
+        console.print(f"rekap serving {ctx.db.url} on http://{host}:{port}/ with {workers} worker(s)")
+        if workers == 1:
+            uvicorn.run(build_app(ctx), host=host, port=port, log_level="warning")
+            return
+        if ctx.db.is_sqlite:
+            fail(InvalidInput("several workers need PostgreSQL (--db postgresql://…)", field="workers"))
+    os.environ["REKAP_DATABASE_URL"] = ctx.settings.db_url
+    os.environ["REKAP_DATA_DIR"] = str(ctx.settings.data_dir)
+    uvicorn.run("rekap.bootstrap:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")
 
 
 @app.command()

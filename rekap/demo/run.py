@@ -41,10 +41,8 @@ def load_demo_data(ctx: Context, console: Console | None = None) -> None:
     if CONTEST not in state.contests:
         imports.import_election(ctx, DATA / "pilkada_dki2017_r2.toml", who)
     if console:
-        console.print(
-            f"loaded {len(state.regions) - 1} regions, {len(state.tps):,} TPS with "
-            f"{sum(t.dpt for t in state.tps.values()):,} voters (DPT)".replace(",", ".")
-        )
+        dpt = sum(t.dpt for t in state.tps.values())
+        console.print(f"loaded {len(state.regions) - 1} regions, {len(state.tps):,} TPS with {dpt:,} voters (DPT)")
 
 
 def demo_reporters(ctx: Context) -> Reporters:

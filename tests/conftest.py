@@ -113,7 +113,7 @@ def admin_token(ctx: Context) -> str:
     return tokens.create_token(ctx, "admin test", "admin", "test")[1]
 
 
-def clean_result(dpt: int = 616, votes: tuple[int, int] = (120, 150), invalid: int = 5) -> dict[str, object]:
+def clean_result(dpt: int = 598, votes: tuple[int, int] = (120, 150), invalid: int = 5) -> dict[str, object]:
     valid = sum(votes)
     used = valid + invalid
     return {"votes": {"2": votes[0], "3": votes[1]}, "valid": valid, "invalid": invalid, "used": used,

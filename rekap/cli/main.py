@@ -12,10 +12,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from rekap.bootstrap import open_context
+from rekap.cli import gen
 from rekap.domain.errors import InvalidInput, RekapError
 from rekap.domain.regions import NATION
 from rekap.services import audit, imports, streams, tokens
@@ -29,6 +31,8 @@ stream_app = typer.Typer(no_args_is_help=True, help="Live stream links of recap 
 app.add_typer(import_app, name="import")
 app.add_typer(token_app, name="token")
 app.add_typer(stream_app, name="stream")
+app.add_typer(gen.app, name="gen")
+app.command("publish")(gen.publish)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -59,7 +63,7 @@ def actor() -> str:
 
 
 def fail(err: RekapError) -> None:
-    err_console.print(f"[bold red]error[/] [{err.slug}] {err}")
+    err_console.print(f"[bold red]error[/] {escape(f'[{err.slug}] {err}')}")
     raise typer.Exit(2)
 
 

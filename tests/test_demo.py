@@ -1,0 +1,40 @@
+"""The demo's simulated night: every drawn C1 adds up, and the stream goes through the real services."""
+
+import random
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import CONTEST
+from rekap.demo.run import demo_reporters
+from rekap.demo.simulate import Simulator, draw_result, official_shares
+from rekap.domain.rules import check_arithmetic
+from rekap.domain.tps import Tps
+from rekap.services import audit
+
+SHARES = official_shares()
+
+
+@given(seed=st.integers(0, 10**6), dpt=st.integers(27, 800), kabkota=st.sampled_from(sorted(SHARES)),
+       lean=st.integers(-60, 60))
+def test_drawn_results_always_add_up(seed, dpt, kabkota, lean):
+    r = draw_result(random.Random(seed), Tps("31.71.01.1001-001", "31.71.01.1001", 1, dpt), SHARES[kabkota], lean)
+    assert check_arithmetic(r) == []
+    assert all(isinstance(v, int) for v in r.votes.values())
+
+
+def test_official_round_two_totals_are_the_published_ones():
+    assert sum(v[2] for v in SHARES.values()) == 2_350_366
+    assert sum(v[3] for v in SHARES.values()) == 3_240_987
+
+
+def test_simulator_reports_through_services(ctx):
+    sim = Simulator(ctx, ctx.ledger.state.contests[CONTEST], demo_reporters(ctx), rate=0, seed=7)
+    sim.order = sim.order[:60]
+    sim.run()
+    state = ctx.ledger.state
+    assert state.totals[("31", CONTEST)].tps_reported == 60
+    assert ctx.settings.photo_dir.exists() and any(ctx.photos.originals.rglob("*"))
+    kinds = {s for s in state.latest_by_source.values() for s in s}
+    assert "officer" in kinds
+    assert audit.verify_local(ctx).ok

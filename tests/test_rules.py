@@ -1,0 +1,73 @@
+"""The arithmetic rules of a C1: each fires when it should and stays quiet otherwise."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rekap.domain.result import Result
+from rekap.domain.rules import RULES, check_arithmetic, check_register
+
+
+def result(votes=(120, 150), invalid=5, dpt=300, dptb=0, dpk=0, voters=None, used=None, valid=None):
+    valid = sum(votes) if valid is None else valid
+    used = valid + invalid if used is None else used
+    voters = used if voters is None else voters
+    return Result({2: votes[0], 3: votes[1]}, valid, invalid, used, max(0, dpt + 10 - used), 0, dpt, dptb, dpk, voters)
+
+
+def rules_fired(r):
+    return {(f.rule, f.field) for f in check_arithmetic(r)}
+
+
+def test_clean_result_breaks_no_rule():
+    assert check_arithmetic(result()) == []
+
+
+def test_every_rule_has_an_id_and_description():
+    assert {r.id for r in RULES} == {"C1-NONNEG", "C1-SUM", "C1-USED", "C1-VOTERS", "C1-CAPACITY"}
+    assert all(r.description for r in RULES)
+
+
+def test_sum_of_candidates_must_be_valid():
+    findings = check_arithmetic(result(valid=271))
+    sum_finding = next(f for f in findings if f.rule == "C1-SUM")
+    assert (sum_finding.field, sum_finding.expected, sum_finding.got) == ("valid", 270, 271)
+
+
+def test_valid_plus_invalid_must_be_used():
+    assert ("C1-USED", "used") in rules_fired(result(used=280))
+
+
+def test_voters_must_equal_used():
+    assert rules_fired(result(voters=276)) == {("C1-VOTERS", "voters")}
+
+
+def test_voters_within_register():
+    r = result(votes=(200, 150), invalid=0, dpt=300, dptb=20, dpk=29)
+    assert rules_fired(r) == {("C1-CAPACITY", "voters")}
+    assert check_arithmetic(result(votes=(200, 150), invalid=0, dpt=300, dptb=20, dpk=30)) == []
+
+
+def test_negative_numbers_named_by_field():
+    assert ("C1-NONNEG", "votes.2") in rules_fired(result(votes=(-1, 150)))
+    assert ("C1-NONNEG", "invalid") in rules_fired(result(invalid=-2))
+
+
+def test_register_mismatch_is_a_warning():
+    [finding] = check_register(result(dpt=300), registered_dpt=301)
+    assert (finding.rule, finding.severity, finding.expected, finding.got) == ("C1-DPT-REGISTER", "warning", 301, 300)
+    assert check_register(result(dpt=300), 300) == []
+
+
+counts = st.integers(min_value=0, max_value=400)
+
+
+@given(a=counts, b=counts, invalid=st.integers(0, 30), extra=st.integers(0, 50))
+def test_consistent_forms_always_pass(a, b, invalid, extra):
+    r = result(votes=(a, b), invalid=invalid, dpt=a + b + invalid + extra)
+    assert check_arithmetic(r) == []
+
+
+@given(a=counts, b=counts, invalid=st.integers(0, 30), off=st.integers(1, 50), sign=st.sampled_from([-1, 1]))
+def test_any_wrong_valid_is_caught(a, b, invalid, off, sign):
+    r = result(votes=(a, b), invalid=invalid, dpt=900, valid=a + b + sign * off)
+    assert any(f.rule == "C1-SUM" and f.expected == a + b for f in check_arithmetic(r))

@@ -4,9 +4,8 @@ import hashlib
 import io
 
 import pytest
-from PIL import Image
-
 from conftest import CONTEST, TPS, clean_result
+from PIL import Image
 
 
 def image_bytes(fmt="JPEG", size=(64, 48), exif=False, mode="RGB"):

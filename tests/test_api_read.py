@@ -1,5 +1,7 @@
 """Public reads: contests, regions, totals with children and progress, TPS detail, the log, caching."""
 
+import itertools
+
 from conftest import CONTEST, KELURAHAN, TPS, clean_result
 
 
@@ -78,7 +80,7 @@ def test_log_pages_in_order_and_chain(client, officer_token):
             break
         after = page["next_after"]
     assert [e["seq"] for e in entries] == list(range(1, head["seq"] + 1))
-    assert all(b["prev_hash"] == a["hash"] for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(entries))
     assert entries[-1]["hash"] == head["hash"]
 
 

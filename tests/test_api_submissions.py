@@ -1,8 +1,8 @@
 """Submitting results over HTTP: receipts, idempotency, every bad input with its own problem type."""
 
 import pytest
-
 from conftest import CONTEST, TPS, clean_result
+
 from rekap.services import tokens
 
 

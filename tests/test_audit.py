@@ -7,15 +7,15 @@ import time
 
 import pytest
 import uvicorn
-from sqlalchemy import select, text, update
-
 from conftest import CONTEST, TPS, clean_result
+from sqlalchemy import select, text, update
+from test_api_photos import image_bytes
+
 from rekap.bootstrap import build_app
 from rekap.domain.result import Result
 from rekap.domain.submission import Report
 from rekap.services import audit, photos, submissions, tokens
 from rekap.store import tables as t
-from test_api_photos import image_bytes
 
 
 def fill(ctx, n=6):

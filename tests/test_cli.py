@@ -1,10 +1,10 @@
 """The CLI end to end on a real database: init, imports, tokens, streams, verify, rebuild, export."""
 
 import pytest
+from conftest import small_tps_file
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from conftest import small_tps_file
 from rekap.bootstrap import open_context
 from rekap.cli.main import app
 from rekap.demo.simulate import DATA

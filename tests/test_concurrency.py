@@ -3,6 +3,7 @@
 import threading
 
 from conftest import CONTEST
+
 from rekap.bootstrap import open_context
 from rekap.domain.result import Result
 from rekap.domain.submission import Report

@@ -2,10 +2,10 @@
 
 import random
 
+from conftest import CONTEST
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import CONTEST
 from rekap.demo.run import demo_reporters
 from rekap.demo.simulate import Simulator, draw_result, official_shares
 from rekap.domain.rules import check_arithmetic

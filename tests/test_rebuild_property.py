@@ -1,10 +1,10 @@
 """Property: after any sequence of operations, the live projection equals a rebuild from the log alone."""
 
+from conftest import CONTEST
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from conftest import CONTEST
 from rekap.domain.errors import RekapError
 from rekap.domain.result import Result
 from rekap.domain.submission import Report

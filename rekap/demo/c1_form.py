@@ -153,7 +153,7 @@ def _text_mask(s: str, px: int, anchor: str, bold: bool) -> tuple[Image.Image, i
     """Glyph coverage of one printed string; cached because every form repeats the same labels."""
     font = _font(px)
     stroke = 1 if bold and px >= 22 else 0
-    left, top, right, bottom = font.getbbox(s, anchor=anchor, stroke_width=stroke)
+    left, top, right, bottom = (int(v) for v in font.getbbox(s, anchor=anchor, stroke_width=stroke))
     extra = 1 if bold and not stroke else 0
     mask = Image.new("L", (right - left + extra + 1, bottom - top + 1), 0)
     d = ImageDraw.Draw(mask)
@@ -382,7 +382,7 @@ def render_c1(form: C1Form, *, seed: int = 0, width: int = 1000) -> bytes:
     bw, bh = _BOX_W * u, _BOX_H * u
 
     # title block
-    y = p(_TOP)
+    y: float = p(_TOP)
     code_w = p(210)
     sheet.rect((x1 - code_w, y, x1, y + p(34)), width=1.6)
     sheet.text((x1 - code_w / 2, y + p(17)), "MODEL C1-PLANO KWK", 16, anchor="mm", bold=True)
@@ -407,8 +407,8 @@ def render_c1(form: C1Form, *, seed: int = 0, width: int = 1000) -> bytes:
         label = _REGION_LABELS[i] if i < len(_REGION_LABELS) else "WILAYAH"
         sheet.text((x0 + p(6), y), label, 14)
         sheet.text((col - p(14), y), ":", 14)
-        s, size = sheet.fit(name.upper(), 14, tps_x - col - p(30), 10)
-        sheet.text((col, y), s, size)
+        s, name_size = sheet.fit(name.upper(), 14, tps_x - col - p(30), 10)
+        sheet.text((col, y), s, name_size)
         sheet.hline(col, tps_x - p(30), y + p(19), width=0.8, fill=(150, 150, 155))
         y += p(_LINE)
     sheet.text((tps_x, top), "TPS NOMOR", 14, bold=True)
@@ -440,11 +440,11 @@ def render_c1(form: C1Form, *, seed: int = 0, width: int = 1000) -> bytes:
         size = min(15.0, h_units * 0.42)
         no_size = min(30.0, h_units * 0.5) if cand else size
         sheet.text((x0 + no_w / 2, y + h / 2), no, no_size, anchor="mm", bold=strong or cand)
-        lx = x0 + no_w + p(10)
+        lx: float = x0 + no_w + p(10)
         if cand and h_units >= 70:
             lx = _photo(sheet, lx, y + p(8), h - p(16)) + p(14)
         lines = label.split(" - ", 1) if cand and h_units >= 60 else [label]
-        size = 17 if len(lines) == 2 else size
+        size = 17.0 if len(lines) == 2 else size
         for i, line in enumerate(lines):
             # a tall ballot row names the pair on two lines, head of the ticket first
             s, fitted = sheet.fit(line, size, x1 - val_w - lx - p(10), 9)

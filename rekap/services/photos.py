@@ -119,12 +119,11 @@ def public_photo(ctx: Context, sha256: str, variant: str = "view") -> bytes:
         return path.read_bytes()
     if photo_info(ctx, sha256) is None or not ctx.photos.has(sha256):
         raise NotFound(f"no photo {sha256}", field="sha256")
-    with Image.open(io.BytesIO(ctx.photos.read_original(sha256))) as img:
-        img = ImageOps.exif_transpose(img)
-        img = img.convert("RGB")
-        img.thumbnail((VARIANTS[variant], VARIANTS[variant]))
-        out = io.BytesIO()
-        img.save(out, "JPEG", quality=82, optimize=True)  # a fresh file: no EXIF, no GPS, no maker notes
+    with Image.open(io.BytesIO(ctx.photos.read_original(sha256))) as original:
+        upright = ImageOps.exif_transpose(original).convert("RGB")
+    upright.thumbnail((VARIANTS[variant], VARIANTS[variant]))
+    out = io.BytesIO()
+    upright.save(out, "JPEG", quality=82, optimize=True)  # a fresh file: no EXIF, no GPS, no maker notes
     data = out.getvalue()
     ctx.photos.put_public(sha256, variant, data)
     return data

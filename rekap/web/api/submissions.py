@@ -93,5 +93,8 @@ def post_submission(
         contest=r.contest,
         accepted=r.accepted,
         flagged=bool(r.findings),
-        findings=[FindingOut(**f.to_payload()) for f in r.findings],
+        findings=[
+            FindingOut(rule=f.rule, field=f.field, expected=f.expected, got=f.got, severity=f.severity)
+            for f in r.findings
+        ],
     )

@@ -5,6 +5,7 @@ import threading
 from conftest import CONTEST
 
 from rekap.bootstrap import open_context
+from rekap.domain.errors import RekapError
 from rekap.domain.result import Result
 from rekap.domain.submission import Report
 from rekap.services import audit, submissions, tokens
@@ -40,3 +41,52 @@ def test_two_workers_interleave_and_agree(ctx, settings):
         assert rebuilt.totals[("31", CONTEST)].valid == 40 * 15
     finally:
         other.db.dispose()
+
+
+def test_group_commit_gives_each_caller_its_own_receipt(ctx):
+    token = tokens.authenticate(ctx, tokens.create_token(ctx, "kpps", "officer", "test")[1])
+    codes = sorted(ctx.ledger.state.tps)[:48]
+    receipts: dict[str, object] = {}
+    commits: list[int] = []
+    ctx.bus.subscribe(lambda event: commits.append(event.seq))
+
+    def work(mine):
+        for code in mine:
+            dpt = ctx.ledger.state.tps[code].dpt
+            bad = code.endswith("-002")  # some callers in a batch are refused; their neighbours must not be
+            r = Result({2: 5, 3: 10}, 15 + bad, 1, 16, dpt - 16, 0, dpt, 0, 0, 16)
+            try:
+                receipts[code] = submissions.submit_result(ctx, token, Report(code, CONTEST, r))
+            except RekapError as err:
+                receipts[code] = err
+
+    threads = [threading.Thread(target=work, args=(codes[i::12],)) for i in range(12)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    refused = [c for c in codes if c.endswith("-002")]
+    assert all(isinstance(receipts[c], RekapError) for c in refused)
+    accepted = [receipts[c] for c in codes if c not in refused]
+    assert all(r.tps == c for c, r in zip([c for c in codes if c not in refused], accepted, strict=True))
+    assert len({r.seq for r in accepted}) == len(accepted)
+    assert ctx.ledger.state.totals[("31", CONTEST)].tps_reported == len(accepted)
+    assert len(commits) <= len(accepted)
+    assert audit.verify_local(ctx).ok
+
+
+def test_racing_retries_with_one_key_make_one_entry(ctx):
+    token = tokens.authenticate(ctx, tokens.create_token(ctx, "kpps", "officer", "test")[1])
+    code = sorted(ctx.ledger.state.tps)[0]
+    dpt = ctx.ledger.state.tps[code].dpt
+    r = Result({2: 5, 3: 10}, 15, 1, 16, dpt - 16, 0, dpt, 0, 0, 16)
+    out = []
+    threads = [threading.Thread(target=lambda: out.append(
+        submissions.submit_result(ctx, token, Report(code, CONTEST, r), idempotency_key="same")))
+        for _ in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(out) == 6 and len({(x.seq, x.hash) for x in out}) == 1
+    assert ctx.ledger.state.submission_count == 1

@@ -34,6 +34,12 @@ class Command:
     after: AfterAppend | None = None
 
 
+@dataclass
+class _Waiting:
+    cmd: Command
+    outcome: Entry | RekapError | Exception | None = None
+
+
 def entry_from_row(row: object) -> Entry:
     r = row._mapping  # type: ignore[attr-defined]
     return Entry(r["seq"], r["prev_hash"], r["hash"], r["kind"], json.loads(r["payload"]), r["actor"], r["at"])
@@ -57,6 +63,8 @@ class Ledger:
         self.db = db
         self._lock = threading.Lock()
         self._state: State | None = None
+        self._queue: list[_Waiting] = []
+        self._queue_lock = threading.Lock()
         self.on_commit = on_commit
 
     @property
@@ -87,35 +95,62 @@ class Ledger:
                 apply(state, e)
 
     def append(self, cmd: Command) -> Entry:
-        out = self.append_batch([cmd])[0]
-        if isinstance(out, RekapError):
-            raise out
-        return out
+        """Append one entry. Concurrent callers are committed together (group commit): whoever gets the
+        write lock takes every command waiting at that moment into one transaction."""
+        me = _Waiting(cmd)
+        with self._queue_lock:
+            self._queue.append(me)
+        with self._lock:
+            if me.outcome is None:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                if me not in batch:  # a leader was interrupted mid-batch and our command never went in
+                    batch.append(me)
+                self._commit_waiting(batch)
+        if isinstance(me.outcome, BaseException):
+            raise me.outcome
+        assert me.outcome is not None
+        return me.outcome
+
+    def _commit_waiting(self, batch: list[_Waiting]) -> None:
+        try:
+            for w, out in zip(batch, self._append_locked([w.cmd for w in batch]), strict=True):
+                w.outcome = out
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].outcome = exc
+                return
+            for w in batch:  # one command's failure must not fail its neighbours: retry each alone
+                try:
+                    w.outcome = self._append_locked([w.cmd])[0]
+                except Exception as single:
+                    w.outcome = single
 
     def append_batch(self, cmds: list[Command]) -> list[Entry | RekapError]:
-        """Append each command's entry in one transaction (group commit); a command whose plan raises
-        a RekapError gets that error back and the others still go in."""
+        """Append each command's entry in one transaction; a command whose plan raises a RekapError gets
+        that error back and the others still go in."""
         with self._lock:
-            if self._state is None:
-                self._state = self._load()
-            state = self._state
-            try:
-                with self.db.writer.begin() as conn:
-                    head_seq, _ = self._lock_head(conn)
-                    self._catch_up(conn, state, head_seq)
-                    out, entries, changes = self._fold(conn, state, cmds)
-                    if entries:
-                        conn.execute(t.log.insert(), [_log_row(e) for e in entries])
-                        persist(conn, state, changes)
-                        conn.execute(
-                            update(t.log_head).where(t.log_head.c.id == 1).values(seq=state.seq, hash=state.head)
-                        )
-                        for cmd, res in zip(cmds, out, strict=True):
-                            if cmd.after and isinstance(res, Entry):
-                                cmd.after(conn, res, state)
-            except BaseException:
-                self._state = None  # memory may be ahead of the database: reload from the log next time
-                raise
+            return self._append_locked(cmds)
+
+    def _append_locked(self, cmds: list[Command]) -> list[Entry | RekapError]:
+        if self._state is None:
+            self._state = self._load()
+        state = self._state
+        try:
+            with self.db.writer.begin() as conn:
+                head_seq, _ = self._lock_head(conn)
+                self._catch_up(conn, state, head_seq)
+                out, entries, changes = self._fold(conn, state, cmds)
+                if entries:
+                    conn.execute(t.log.insert(), [_log_row(e) for e in entries])
+                    persist(conn, state, changes)
+                    conn.execute(update(t.log_head).where(t.log_head.c.id == 1).values(seq=state.seq, hash=state.head))
+                    for cmd, res in zip(cmds, out, strict=True):
+                        if cmd.after and isinstance(res, Entry):
+                            cmd.after(conn, res, state)
+        except BaseException:
+            self._state = None  # memory may be ahead of the database: reload from the log next time
+            raise
         if entries and self.on_commit:
             self.on_commit(entries, changes)
         return out

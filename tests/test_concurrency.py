@@ -1,6 +1,7 @@
 """Several writers (threads, or processes with their own state) on one database never fork the chain."""
 
 import threading
+import time
 
 from conftest import CONTEST
 
@@ -90,3 +91,21 @@ def test_racing_retries_with_one_key_make_one_entry(ctx):
         th.join()
     assert len(out) == 6 and len({(x.seq, x.hash) for x in out}) == 1
     assert ctx.ledger.state.submission_count == 1
+
+
+def test_a_follower_hears_what_another_process_appends(ctx, settings):
+    from rekap.store.follower import Follower
+
+    heard = threading.Event()
+    ctx.bus.subscribe(lambda event: heard.set() if "token.created" in event.kinds else None)
+    follower = Follower(ctx.ledger, poll_seconds=0.05)
+    follower.start()
+    other = open_context(settings, create=False)
+    try:
+        time.sleep(0.3)  # let the follower start listening
+        tokens.create_token(other, "from elsewhere", "officer", "test")
+        assert heard.wait(5), "the other process's entry never reached this process's bus"
+        assert ctx.ledger.known_seq == other.ledger.known_seq
+    finally:
+        follower.stop()
+        other.db.dispose()

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, select, text, update
 
 from rekap.domain.errors import RekapError
 from rekap.domain.fold import Changes, State, apply
@@ -75,6 +75,11 @@ class Ledger:
                 self._state = self._load()
             return self._state
 
+    @property
+    def known_seq(self) -> int:
+        """The last seq folded in this process (no lock: a stale answer only delays a catch-up)."""
+        return self._state.seq if self._state is not None else 0
+
     def _load(self) -> State:
         state = State()
         with self.db.reader.connect() as conn:
@@ -89,10 +94,12 @@ class Ledger:
         row = conn.execute(q).one()
         return row.seq, row.hash
 
-    def _catch_up(self, conn: Connection, state: State, head_seq: int) -> None:
+    def _catch_up(self, conn: Connection, state: State, head_seq: int) -> Changes:
+        changes = Changes()
         if head_seq > state.seq:
             for e in read_entries(conn, after=state.seq):
-                apply(state, e)
+                changes.merge(apply(state, e))
+        return changes
 
     def append(self, cmd: Command) -> Entry:
         """Append one entry. Concurrent callers are committed together (group commit): whoever gets the
@@ -126,6 +133,20 @@ class Ledger:
                 except Exception as single:
                     w.outcome = single
 
+    def catch_up(self) -> int:
+        """Fold entries other processes appended (and tell on_commit about them); returns how many."""
+        with self._lock:
+            if self._state is None:
+                return 0  # not loaded yet: the first use reads the whole log anyway
+            state, entries, changes = self._state, [], Changes()
+            with self.db.reader.connect() as conn:
+                for e in read_entries(conn, after=state.seq):
+                    changes.merge(apply(state, e))
+                    entries.append(e)
+            if entries and self.on_commit:
+                self.on_commit(entries, changes)
+            return len(entries)
+
     def append_batch(self, cmds: list[Command]) -> list[Entry | RekapError]:
         """Append each command's entry in one transaction; a command whose plan raises a RekapError gets
         that error back and the others still go in."""
@@ -139,8 +160,9 @@ class Ledger:
         try:
             with self.db.writer.begin() as conn:
                 head_seq, _ = self._lock_head(conn)
-                self._catch_up(conn, state, head_seq)
+                theirs = self._catch_up(conn, state, head_seq)
                 out, entries, changes = self._fold(conn, state, cmds)
+                theirs.merge(changes)
                 if entries:
                     conn.execute(t.log.insert(), [_log_row(e) for e in entries])
                     persist(conn, state, changes)
@@ -148,11 +170,13 @@ class Ledger:
                     for cmd, res in zip(cmds, out, strict=True):
                         if cmd.after and isinstance(res, Entry):
                             cmd.after(conn, res, state)
+                    if not self.db.is_sqlite:  # wakes the other workers' followers at commit
+                        conn.execute(text("SELECT pg_notify('rekap_log', :seq)"), {"seq": str(state.seq)})
         except BaseException:
             self._state = None  # memory may be ahead of the database: reload from the log next time
             raise
         if entries and self.on_commit:
-            self.on_commit(entries, changes)
+            self.on_commit(entries, theirs)
         return out
 
     def _fold(

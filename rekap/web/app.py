@@ -8,17 +8,22 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from rekap.services.context import Context
+from rekap.store.follower import Follower
 from rekap.web import problems
-from rekap.web.api import admin, photos, public, submissions
+from rekap.web.api import admin, events, photos, public, submissions
 from rekap.web.pages import routes as pages
 
 
 def create_app(ctx: Context, on_start: tuple[Callable[[], None], ...] = ()) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        ctx.ledger.state  # noqa: B018 - fold the log before the first request, not during it
+        follower = Follower(ctx.ledger)
+        follower.start()
         for fn in on_start:
             fn()
         yield
+        follower.stop()
 
     app = FastAPI(
         title="rekap",
@@ -31,7 +36,7 @@ def create_app(ctx: Context, on_start: tuple[Callable[[], None], ...] = ()) -> F
     )
     app.state.ctx = ctx
     problems.install(app)
-    for router in (public.router, photos.router, submissions.router, admin.router, pages.router):
+    for router in (public.router, events.router, photos.router, submissions.router, admin.router, pages.router):
         app.include_router(router)
     pages.mount_static(app)
     if ctx.settings.simulated:

@@ -1,0 +1,58 @@
+"""Keeps a process's fold current with entries other processes append: LISTEN/NOTIFY on PostgreSQL,
+a cheap poll of the log head on SQLite."""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from rekap.store import tables as t
+from rekap.store.ledger import Ledger
+
+
+class Follower:
+    def __init__(self, ledger: Ledger, poll_seconds: float = 0.25) -> None:
+        self.ledger = ledger
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="log-follower", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        if self.ledger.db.is_sqlite:
+            self._poll()
+        else:
+            self._listen()
+
+    def _head(self) -> int:
+        with self.ledger.db.reader.connect() as conn:
+            return int(conn.execute(select(t.log_head.c.seq)).scalar_one())
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            if self._head() > self.ledger.known_seq:
+                self.ledger.catch_up()
+
+    def _listen(self) -> None:
+        url = make_url(self.ledger.db.url).set(drivername="postgresql")
+        dsn = url.render_as_string(hide_password=False)
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(dsn, autocommit=True) as conn:
+                    conn.execute("LISTEN rekap_log")
+                    self.ledger.catch_up()  # anything committed before we listened
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=self.poll_seconds * 4, stop_after=1):
+                            if int(note.payload) > self.ledger.known_seq:
+                                self.ledger.catch_up()
+            except psycopg.Error:
+                self._stop.wait(1.0)  # database restarting: try again shortly

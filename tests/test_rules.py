@@ -71,3 +71,13 @@ def test_consistent_forms_always_pass(a, b, invalid, extra):
 def test_any_wrong_valid_is_caught(a, b, invalid, off, sign):
     r = result(votes=(a, b), invalid=invalid, dpt=900, valid=a + b + sign * off)
     assert any(f.rule == "C1-SUM" and f.expected == a + b for f in check_arithmetic(r))
+
+
+small = st.integers(min_value=-3, max_value=40)
+
+
+@given(a=small, b=small, valid=small, invalid=small, used=small, unused=small, damaged=small, dpt=small,
+       dptb=small, dpk=small, voters=small)
+def test_fast_path_never_hides_a_finding(a, b, valid, invalid, used, unused, damaged, dpt, dptb, dpk, voters):
+    r = Result({2: a, 3: b}, valid, invalid, used, unused, damaged, dpt, dptb, dpk, voters)
+    assert check_arithmetic(r) == [f for rl in RULES for f in rl.check(r)]

@@ -55,6 +55,19 @@ class Totals:
     last_seq: int = 0
     updated_at: str = ""
 
+    def add(self, d: Totals) -> None:
+        """Add a delta computed once per entry (the same for every region on the path)."""
+        votes = self.votes
+        for number, v in d.votes.items():
+            votes[number] = votes.get(number, 0) + v
+        self.valid += d.valid
+        self.invalid += d.invalid
+        self.voters += d.voters
+        self.tps_reported += d.tps_reported
+        self.dpt_reported += d.dpt_reported
+        self.flagged += d.flagged
+        self.disagreements += d.disagreements
+
     def add_result(self, r: Result, sign: int) -> None:
         for number, v in r.votes.items():
             self.votes[number] = self.votes.get(number, 0) + sign * v
@@ -272,19 +285,18 @@ def _result_submitted(state: State, entry: Entry) -> Changes:
 
     tps = state.tps[key[0]]
     contest = state.contests[key[1]]
+    delta = Totals(disagreements=now_disagreeing - was_disagreeing)
+    if new is not old and new is not None:
+        delta.add_result(new.result, +1)
+        delta.flagged = new.flagged - (old.flagged if old else 0)
+        if old is not None:
+            delta.add_result(old.result, -1)
+        else:
+            delta.tps_reported, delta.dpt_reported = 1, tps.dpt
     for region in state.path_in_scope(tps.kelurahan, contest.scope):
         tot = state.totals_of(region, contest.id)
-        if new is not old and new is not None:
-            if old is not None:
-                tot.add_result(old.result, -1)
-                tot.flagged -= old.flagged
-            else:
-                tot.tps_reported += 1
-                tot.dpt_reported += tps.dpt
-            tot.add_result(new.result, +1)
-            tot.flagged += new.flagged
-        tot.disagreements += now_disagreeing - was_disagreeing
-        _touch(state, tot, entry)
+        tot.add(delta)
+        tot.last_seq, tot.updated_at = entry.seq, entry.at
         ch.totals.add((region, contest.id))
     return ch
 

@@ -112,3 +112,11 @@ def test_search_finds_regions_and_tps(client):
     assert "Gambir" in names
     codes = [r["code"] for r in client.get("/api/v1/search?q=31.71.01.1001-00").json()]
     assert TPS in codes
+
+
+def test_public_log_carries_no_token_holder_name_or_secret(client, ctx):
+    from rekap.services import tokens
+
+    secret = tokens.create_token(ctx, "Siti Aminah, KPPS 3", "officer", "test")[1]
+    text = client.get("/api/v1/log?limit=1000").text
+    assert "Siti Aminah" not in text and secret not in text

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from rekap.domain.errors import InvalidInput, NotFound, Unauthorized
 from rekap.domain.fold import State
-from rekap.domain.log import Draft, now_iso
+from rekap.domain.log import Draft
 from rekap.domain.regions import NATION
 from rekap.domain.result import Source
 from rekap.domain.submission import Reporter
@@ -68,7 +68,8 @@ def create_token(
             raise InvalidInput(f"scope {scope} is not a known region", field="scope")
         return Draft(
             "token.created",
-            {"id": info.id, "name": info.name, "role": role, "scope": scope, "candidate": info.candidate},
+            # the holder's name stays out of the public log: it may be a person's name
+            {"id": info.id, "role": role, "scope": scope, "candidate": info.candidate},
             actor,
         )
 
@@ -122,5 +123,3 @@ def touch_token(conn, token_id: str, at: str) -> None:  # type: ignore[no-untype
     conn.execute(update(t.tokens).where(t.tokens.c.id == token_id).values(last_used_at=at))
 
 
-def now() -> str:
-    return now_iso()

@@ -131,6 +131,7 @@ class State:
     totals: dict[tuple[str, str], Totals] = field(default_factory=dict)
     streams: dict[str, str] = field(default_factory=dict)
     submission_count: int = 0
+    structure_seq: int = 0  # last entry that changed names, TPS, contests or streams rather than results
     _paths: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
     def path_in_scope(self, kelurahan: str, scope: str) -> tuple[str, ...]:
@@ -151,6 +152,8 @@ class State:
 def apply(state: State, entry: Entry) -> Changes:
     changes = _HANDLERS[entry.kind](state, entry)
     state.seq, state.head = entry.seq, entry.hash
+    if entry.kind != "result.submitted":
+        state.structure_seq = entry.seq
     return changes
 
 

@@ -66,6 +66,8 @@ class Ledger:
         self._queue: list[_Waiting] = []
         self._queue_lock = threading.Lock()
         self.on_commit = on_commit
+        #: the last seq known to be committed: the fold in memory may run ahead inside a transaction
+        self.committed_seq = 0
 
     @property
     def state(self) -> State:
@@ -85,6 +87,7 @@ class Ledger:
         with self.db.reader.connect() as conn:
             for e in read_entries(conn):
                 apply(state, e)
+        self.committed_seq = state.seq
         return state
 
     def _lock_head(self, conn: Connection) -> tuple[int, str]:
@@ -143,6 +146,7 @@ class Ledger:
                 for e in read_entries(conn, after=state.seq):
                     changes.merge(apply(state, e))
                     entries.append(e)
+            self.committed_seq = state.seq
             if entries and self.on_commit:
                 self.on_commit(entries, changes)
             return len(entries)
@@ -175,6 +179,7 @@ class Ledger:
         except BaseException:
             self._state = None  # memory may be ahead of the database: reload from the log next time
             raise
+        self.committed_seq = state.seq
         if entries and self.on_commit:
             self.on_commit(entries, theirs)
         return out

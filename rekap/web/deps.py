@@ -52,6 +52,9 @@ def etagged(
     return Response(body, media_type=media_type, headers=headers)
 
 
+def json_bytes(data: Any) -> bytes:
+    return bytes(JSONResponse(jsonable_encoder(data)).body)
+
+
 def public_json(request: Request, data: Any, max_age: int = 2) -> Response:
-    body = JSONResponse(jsonable_encoder(data)).body
-    return etagged(request, bytes(body), "application/json", max_age)
+    return etagged(request, json_bytes(data), "application/json", max_age)

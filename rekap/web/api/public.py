@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from rekap.services import queries
-from rekap.web.deps import CtxDep, public_json
+from rekap.web.cache import AnswerCache
+from rekap.web.deps import CtxDep, etagged, json_bytes, public_json
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
 
@@ -29,7 +30,20 @@ def get_region(request: Request, code: str, ctx: CtxDep) -> Response:
 
 @router.get("/contests/{contest_id}/totals/{region_code}", response_model=queries.TotalsOut)
 def get_totals(request: Request, contest_id: str, region_code: str, ctx: CtxDep) -> Response:
-    return public_json(request, queries.totals_for(ctx, contest_id, region_code))
+    state = ctx.ledger.state
+    row = state.totals.get((region_code, contest_id))
+    version = (row.last_seq, state.structure_seq) if row else None
+    if version is None or max(version) > ctx.ledger.committed_seq:
+        # outside the scope, or the fold is ahead of what is committed: answer from the database, uncached
+        return public_json(request, queries.totals_for(ctx, contest_id, region_code))
+    # any change below a region passes through its own totals row, so its last_seq versions the answer
+    cache: AnswerCache = request.app.state.answers
+    body = cache.get(
+        ("totals", contest_id, region_code),
+        version,
+        lambda: json_bytes(queries.totals_for(ctx, contest_id, region_code)),
+    )
+    return etagged(request, body, "application/json")
 
 
 @router.get("/contests/{contest_id}/totals", response_model=list[dict[str, Any]])

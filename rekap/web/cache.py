@@ -1,0 +1,32 @@
+"""Serialized public answers kept per process, valid while the log entries they depend on are unchanged.
+
+The key's version comes from the in-memory fold (kept current by this process's writes and by the
+follower), so a hit costs a dict lookup and no database round trip.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+
+class AnswerCache:
+    def __init__(self, max_entries: int = 4096) -> None:
+        self._items: OrderedDict[Hashable, tuple[Hashable, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get(self, key: Hashable, version: Hashable, build: Callable[[], bytes]) -> bytes:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and hit[0] == version:
+                self._items.move_to_end(key)
+                return hit[1]
+        body = build()
+        with self._lock:
+            self._items[key] = (version, body)
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+        return body

@@ -103,7 +103,7 @@ class Simulator:
             contest=self.contest.name,
             region_names=self.names(tps),
             tps_number=tps.number,
-            candidates=tuple((c.number, c.label, r.votes[c.number]) for c in self.contest.candidates),
+            candidates=tuple((c.number, " - ".join(c.names), r.votes[c.number]) for c in self.contest.candidates),
             valid=r.valid,
             invalid=r.invalid,
             used=r.used,

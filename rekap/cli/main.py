@@ -180,14 +180,21 @@ def serve(
     with context(create=True) as ctx:
         console.print(f"rekap serving {ctx.db.url} on http://{host}:{port}/ with {workers} worker(s)")
         if workers == 1:
-            uvicorn.run(build_app(ctx), host=host, port=port, log_level="warning")
+            uvicorn.run(build_app(ctx), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
             return
         if ctx.db.is_sqlite:
             fail(InvalidInput("several workers need PostgreSQL (--db postgresql://…)", field="workers"))
     os.environ["REKAP_DATABASE_URL"] = ctx.settings.db_url
     os.environ["REKAP_DATA_DIR"] = str(ctx.settings.data_dir)
-    uvicorn.run("rekap.bootstrap:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")
+    uvicorn.run(
+        "rekap.bootstrap:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        timeout_graceful_shutdown=2,
+    )
 
 
 @app.command()

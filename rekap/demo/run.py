@@ -77,7 +77,7 @@ def run_demo(
         f"{rate:g} TPS/s\n  open [link={url}]{url}[/]   (Ctrl+C to stop; data in {data_dir})"
     )
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
     finally:
         sim.stop.set()
         ctx.db.dispose()

@@ -17,6 +17,7 @@ class Committed:
     kinds: tuple[str, ...]
     totals: frozenset[tuple[str, str]]  # (region, contest) whose totals changed
     accepted: frozenset[tuple[str, str]]  # (tps, contest) whose accepted result changed
+    submitted: frozenset[tuple[str, str]] = frozenset()  # (tps, contest) with any new submission
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Bus:
             tuple(e.kind for e in entries),
             frozenset(changes.totals),
             frozenset(changes.accepted),
+            frozenset((s.tps, s.contest) for s in changes.submissions),
         )
         with self._lock:
             listeners = list(self._listeners)

@@ -44,15 +44,15 @@ def kelurahan_tps(ctx: Context, contest_id: str, kelurahan: str) -> list[TpsRow]
     """Every TPS of a kelurahan with its accepted result (if any) and status in one contest."""
     with ctx.db.reader.connect() as conn:
         tps = conn.execute(
-            select(t.tps.c.code, t.tps.c.number, t.tps.c.dpt).where(t.tps.c.kelurahan == kelurahan).order_by(t.tps.c.number)
+            select(t.tps.c.code, t.tps.c.number, t.tps.c.dpt)
+            .where(t.tps.c.kelurahan == kelurahan)
+            .order_by(t.tps.c.number)
         ).all()
         codes = [r.code for r in tps]
-        accepted = {
-            r.tps: r
-            for r in conn.execute(
-                select(t.accepted).where(t.accepted.c.contest == contest_id, t.accepted.c.tps.in_(codes))
-            )
-        }
+        c = t.accepted.c
+        wanted = (c.tps, c.source, c.votes, c.valid, c.invalid, c.voters, c.findings, c.disagreement, c.at)
+        rows = conn.execute(select(*wanted).where(c.contest == contest_id, c.tps.in_(codes))).all()
+        accepted = {r.tps: r for r in rows}
         corrected = set(
             conn.execute(
                 select(t.submissions.c.tps)
@@ -64,17 +64,17 @@ def kelurahan_tps(ctx: Context, contest_id: str, kelurahan: str) -> list[TpsRow]
                 .distinct()
             ).scalars()
         )
-    rows = []
+    out = []
     for r in tps:
         a = accepted.get(r.code)
         status = status_of(
             a is not None,
             bool(a and a.disagreement),
-            bool(a and json.loads(a.findings)),
+            bool(a and a.findings != "[]" and json.loads(a.findings)),
             bool(a and (a.source == "correction" or r.code in corrected)),
         )
         votes = {int(k): v for k, v in json.loads(a.votes).items()} if a else {}
-        rows.append(
+        out.append(
             TpsRow(
                 r.code,
                 r.number,
@@ -87,7 +87,7 @@ def kelurahan_tps(ctx: Context, contest_id: str, kelurahan: str) -> list[TpsRow]
                 a.at if a else "",
             )
         )
-    return rows
+    return out
 
 
 def streams_of(ctx: Context, codes: list[str]) -> dict[str, str]:

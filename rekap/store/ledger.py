@@ -97,12 +97,14 @@ class Ledger:
         row = conn.execute(q).one()
         return row.seq, row.hash
 
-    def _catch_up(self, conn: Connection, state: State, head_seq: int) -> Changes:
+    def _catch_up(self, conn: Connection, state: State, head_seq: int) -> tuple[list[Entry], Changes]:
+        entries: list[Entry] = []
         changes = Changes()
         if head_seq > state.seq:
             for e in read_entries(conn, after=state.seq):
                 changes.merge(apply(state, e))
-        return changes
+                entries.append(e)
+        return entries, changes
 
     def append(self, cmd: Command) -> Entry:
         """Append one entry. Concurrent callers are committed together (group commit): whoever gets the
@@ -164,7 +166,7 @@ class Ledger:
         try:
             with self.db.writer.begin() as conn:
                 head_seq, _ = self._lock_head(conn)
-                theirs = self._catch_up(conn, state, head_seq)
+                caught, theirs = self._catch_up(conn, state, head_seq)
                 out, entries, changes = self._fold(conn, state, cmds)
                 theirs.merge(changes)
                 if entries:
@@ -180,8 +182,8 @@ class Ledger:
             self._state = None  # memory may be ahead of the database: reload from the log next time
             raise
         self.committed_seq = state.seq
-        if entries and self.on_commit:
-            self.on_commit(entries, theirs)
+        if (caught or entries) and self.on_commit:  # other processes' entries are news here too
+            self.on_commit(caught + entries, theirs)
         return out
 
     def _fold(

@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from fastapi.middleware.gzip import GZipMiddleware
 
 from rekap.services.context import Context
 from rekap.store.follower import Follower
 from rekap.web import problems
 from rekap.web.api import admin, events, photos, public, submissions
+from rekap.web.cache import AnswerCache
 from rekap.web.pages import routes as pages
 
 
@@ -35,10 +37,12 @@ def create_app(ctx: Context, on_start: tuple[Callable[[], None], ...] = ()) -> F
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.state.answers = AnswerCache()
     problems.install(app)
     for router in (public.router, events.router, photos.router, submissions.router, admin.router, pages.router):
         app.include_router(router)
     pages.mount_static(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)  # skips text/event-stream
     if ctx.settings.simulated:
 
         @app.middleware("http")

@@ -61,7 +61,7 @@ def get_tps(request: Request, tps_code: str, ctx: CtxDep) -> Response:
 def get_log(
     request: Request,
     ctx: CtxDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     page = queries.log_page(ctx, after, limit)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 LANGS = ("id", "en")
 DEFAULT_LANG = "id"
@@ -47,6 +48,13 @@ class Locale:
         text = self.messages[key]
         return text.format(**fields) if fields else text
 
+    def href(self, path: str, **params: object) -> str:
+        """A link in this language: the language is in the URL, never a cookie, so a CDN may share pages."""
+        query = {k: str(v) for k, v in params.items() if v is not None}
+        if self.lang != DEFAULT_LANG:
+            query["lang"] = self.lang
+        return f"{path}?{urlencode(query)}" if query else path
+
     def num(self, n: int) -> str:
         return f"{n:,}".replace(",", self.thousands)
 
@@ -59,11 +67,19 @@ class Locale:
         """An entry's UTC time as a reader in Indonesia says it: day, month, time in WIB."""
         if not iso:
             return "–"
-        at = datetime.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).astimezone(_WIB)
-        month = self.messages[f"month.{at.month}"]
-        sep = "." if self.lang == "id" else ":"
-        return f"{at.day} {month} {at.year}, {at:%H}{sep}{at:%M}{sep}{at:%S} WIB"
+        at = _wib(iso)
+        return f"{at.day} {self.messages[f'month.{at.month}']} {at.year}, {self.clock(iso)}"
 
+    def clock(self, iso: str) -> str:
+        """Only the time of day in WIB: enough in a table of one election night."""
+        if not iso:
+            return "–"
+        sep = "." if self.lang == "id" else ":"
+        return f"{_wib(iso):%H{sep}%M{sep}%S} WIB"
+
+
+def _wib(iso: str) -> datetime:
+    return datetime.fromisoformat(iso[:19]).replace(tzinfo=UTC).astimezone(_WIB)
 
 
 def hundredths_of(part: int, whole: int) -> int:

@@ -1,46 +1,220 @@
-"""Public HTML pages (server-rendered, work without JavaScript)."""
+"""Public HTML pages (server-rendered, work without JavaScript) and the CSV/JSON of the tables they show."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import functools
+import re
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
+from fastapi import APIRouter, Depends, Query, Request, Response
 
+from rekap.domain.errors import InvalidInput, NotFound
 from rekap.services import queries
+from rekap.services.context import Context
 from rekap.web.deps import CtxDep, etagged
+from rekap.web.pages import downloads, views
+from rekap.web.pages.i18n import Locale, locale
+from rekap.web.pages.render import Crumb, cached, html, mount_static, render, replace_query
+from rekap.web.pages.tps_view import tps_page
 
-HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
+__all__ = ["mount_static", "router"]
+
 router = APIRouter(include_in_schema=False)
+_REGION_LIST = re.compile(r"^(ID|\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?)$")
 
 
-def mount_static(app: FastAPI) -> None:
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+def get_locale(lang: Annotated[str | None, Query(max_length=5)] = None) -> Locale:
+    return locale(lang)
 
 
-def pct(part: int, whole: int) -> str:
-    """Percent with 2 decimals from ints only: no float ever touches a count."""
-    if whole <= 0:
-        return "0,00"
-    hundredths = (part * 10000 * 2 + whole) // (2 * whole)
-    return f"{hundredths // 100},{hundredths % 100:02d}"
+LocaleDep = Annotated[Locale, Depends(get_locale)]
+MapMode = Annotated[str, Query(alias="map", pattern="^(lead|prog)$")]
 
 
-def fmt(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
+def pages_not_found(fn: Callable[..., Response]) -> Callable[..., Response]:
+    """A reader who follows a dead link gets a page in their language, not problem+json."""
+
+    @functools.wraps(fn)
+    def wrapper(**kwargs: Any) -> Response:
+        try:
+            return fn(**kwargs)
+        except NotFound as err:
+            return render(kwargs["request"], kwargs["loc"], "notfound.html", status=404, detail=err.detail)
+
+    return wrapper
 
 
-templates.env.filters["pct"] = lambda p: pct(*p)
-templates.env.filters["fmt"] = fmt
+def _region(request: Request, ctx: Context, loc: Locale, contest_id: str, code: str, map_mode: str) -> Response:
+    def build() -> bytes:
+        page = views.region_page(ctx, contest_id, code, loc)
+        return html(
+            request,
+            loc,
+            "region.html",
+            page=page,
+            topics=[page.topic],
+            main_topic=page.topic,
+            search_contest=contest_id,
+            crumb_links=[Crumb(r.name, loc.href(f"/c/{contest_id}/r/{r.code}")) for r in page.crumbs],
+            download_base=f"/c/{contest_id}/r/{code}",
+            wall_href=loc.href(f"/wall/{contest_id}", regions=code),
+            map_mode=map_mode,
+        )
+
+    body = cached(request, views.region_version(ctx, contest_id, code), build)
+    return etagged(request, body, "text/html; charset=utf-8")
 
 
 @router.get("/")
-def index(request: Request, ctx: CtxDep) -> Response:
+@pages_not_found
+def index(request: Request, ctx: CtxDep, loc: LocaleDep, map_mode: MapMode = "lead") -> Response:
     contests = queries.list_contests(ctx)
-    boards = [(c, queries.totals_for(ctx, c.id, c.scope)) for c in contests]
-    html = templates.get_template("index.html").render(
-        request=request, boards=boards, simulated=ctx.settings.simulated, note=queries.PROVISIONAL_NOTE
+    if len(contests) == 1:
+        return _region(request, ctx, loc, contests[0].id, contests[0].scope, map_mode)
+    pages = [views.region_page(ctx, c.id, c.scope, loc) for c in contests]
+    search_contest = contests[0].id if contests else None
+    return render(
+        request, loc, "index.html", pages=pages, topics=[p.topic for p in pages], search_contest=search_contest
     )
-    return etagged(request, html.encode(), "text/html; charset=utf-8")
+
+
+@router.get("/c/{contest_id}")
+@pages_not_found
+def contest_page(
+    request: Request, contest_id: str, ctx: CtxDep, loc: LocaleDep, map_mode: MapMode = "lead"
+) -> Response:
+    return _region(request, ctx, loc, contest_id, queries.get_contest(ctx, contest_id).scope, map_mode)
+
+
+def _csv(request: Request, body: bytes, filename: str) -> Response:
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return etagged(request, body, "text/csv; charset=utf-8", extra_headers=disposition)
+
+
+# The downloads come first: "{region_code}" alone would also match "31.71.csv".
+@router.get("/c/{contest_id}/r/{region_code}.csv")
+def region_csv(request: Request, contest_id: str, region_code: str, ctx: CtxDep, loc: LocaleDep) -> Response:
+    def build() -> bytes:
+        return downloads.as_csv(downloads.region_table(views.region_page(ctx, contest_id, region_code, loc)))
+
+    body = cached(request, views.region_version(ctx, contest_id, region_code), build)
+    return _csv(request, body, f"rekap-{contest_id}-{region_code}.csv")  # fmt: skip
+
+
+@router.get("/c/{contest_id}/r/{region_code}.json")
+def region_json(request: Request, contest_id: str, region_code: str, ctx: CtxDep, loc: LocaleDep) -> Response:
+    def build() -> bytes:
+        page = views.region_page(ctx, contest_id, region_code, loc)
+        about = {
+            "contest": contest_id,
+            "region": region_code,
+            "name": page.region.name,
+            "provisional": True,
+            "simulated": ctx.settings.simulated,
+            "last_seq": page.totals.last_seq,
+        }
+        return downloads.as_json(downloads.region_table(page), about)
+
+    body = cached(request, views.region_version(ctx, contest_id, region_code), build)
+    return etagged(request, body, "application/json")
+
+
+@router.get("/c/{contest_id}/r/{region_code}")
+@pages_not_found
+def region(
+    request: Request, contest_id: str, region_code: str, ctx: CtxDep, loc: LocaleDep, map_mode: MapMode = "lead"
+) -> Response:
+    return _region(request, ctx, loc, contest_id, region_code, map_mode)
+
+
+@router.get("/tps/{tps_code}.csv")
+def tps_csv(request: Request, tps_code: str, ctx: CtxDep, loc: LocaleDep) -> Response:
+    table = downloads.tps_table(tps_page(ctx, tps_code, loc))
+    return _csv(request, downloads.as_csv(table), f"rekap-tps-{tps_code}.csv")  # fmt: skip
+
+
+@router.get("/tps/{tps_code}.json")
+def tps_json(request: Request, tps_code: str, ctx: CtxDep) -> Response:
+    body = queries.tps_detail(ctx, tps_code).model_dump_json().encode()
+    return etagged(request, body, "application/json")
+
+
+@router.get("/tps/{tps_code}")
+@pages_not_found
+def tps(request: Request, tps_code: str, ctx: CtxDep, loc: LocaleDep) -> Response:
+    page = tps_page(ctx, tps_code, loc)
+    crumbs = [
+        Crumb(r.name, loc.href(f"/c/{page.link_contest}/r/{r.code}") if page.link_contest else "") for r in page.crumbs
+    ]
+    return render(
+        request,
+        loc,
+        "tps.html",
+        page=page,
+        topics=[page.topic],
+        search_contest=page.link_contest,
+        crumb_links=crumbs,
+    )
+
+
+@router.get("/search")
+def search(request: Request, ctx: CtxDep, loc: LocaleDep, q: Annotated[str, Query(max_length=100)] = "") -> Response:
+    contests = queries.list_contests(ctx)
+    results = []
+    for r in queries.search(ctx, q):
+        if r["kind"] == "tps":
+            results.append({**r, "kind": "TPS", "href": loc.href(f"/tps/{r['code']}")})
+            continue
+        contest = views.contest_for(contests, r["code"])
+        if contest:
+            href = loc.href(f"/c/{contest.id}/r/{r['code']}")
+            results.append({**r, "kind": loc.t(f"level.{r['level']}"), "href": href})
+    search_contest = contests[0].id if contests else None
+    return render(request, loc, "search.html", query=q, results=results, search_contest=search_contest)
+
+
+def _wall_regions(regions: str) -> list[str]:
+    codes = [c.strip() for c in regions.split(",") if c.strip()]
+    for code in codes:
+        if not _REGION_LIST.match(code):
+            raise InvalidInput(f"not a region code: {code!r}", field="regions")
+    return codes[:24]  # as many topics as one event stream follows
+
+
+@router.get("/wall")
+@router.get("/wall/{contest_id}")
+@pages_not_found
+def wall(
+    request: Request,
+    ctx: CtxDep,
+    loc: LocaleDep,
+    contest_id: str = "",
+    regions: Annotated[str, Query(max_length=400)] = "",
+    theme: Annotated[str, Query(pattern="^(dark|light)$")] = "dark",
+    every: Annotated[int, Query(ge=5, le=600)] = 15,
+    i: Annotated[int, Query(ge=0, le=1000)] = 0,
+) -> Response:
+    contests = [queries.get_contest(ctx, contest_id)] if contest_id else queries.list_contests(ctx)
+    shown = views.wall_slides(contests, _wall_regions(regions))
+    if not shown:
+        raise NotFound("nothing to show: no contest covers these regions", field="regions")
+    versions = [views.region_version(ctx, c, code) for c, code in shown]
+
+    def build() -> bytes:
+        slides = [views.region_page(ctx, c, code, loc, map_width=800) for c, code in shown]
+        current = i % len(slides)
+        return html(
+            request,
+            loc,
+            "wall.html",
+            slides=slides,
+            topics=[s.topic for s in slides],
+            current=current,
+            theme=theme,
+            every=every,
+            next_url=replace_query(request, i=(current + 1) % len(slides)),
+        )
+
+    body = cached(request, None if None in versions else tuple(versions), build)
+    return etagged(request, body, "text/html; charset=utf-8")

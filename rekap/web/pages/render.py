@@ -1,0 +1,139 @@
+"""Rendering of the public pages: the Jinja environment, versioned static assets, the shared page context."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.types import Scope
+
+from rekap.services.dashboard import STATUSES
+from rekap.web.cache import AnswerCache
+from rekap.web.deps import etagged
+from rekap.web.pages import live
+from rekap.web.pages.i18n import DEFAULT_LANG, LANGS, Locale
+
+HERE = Path(__file__).parent
+PAGE_PARAMS = ("lang", "map", "q", "regions", "theme", "every", "i")
+STATIC = HERE / "static"
+# Content hashes in asset URLs let browsers and CDNs keep them for a year and still see every change.
+ASSET_VERSIONS = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:10] for p in STATIC.iterdir() if p.is_file()}
+
+env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,  # a misspelt name fails the tests instead of printing nothing
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.filters["ink"] = live.ink_on
+env.filters["shade"] = live.mix_white
+
+
+class VersionedStatic(StaticFiles):
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+def mount_static(app: FastAPI) -> None:
+    app.mount("/static", VersionedStatic(directory=STATIC), name="static")
+
+
+def asset(name: str) -> str:
+    return f"/static/{name}?v={ASSET_VERSIONS[name]}"
+
+
+@dataclass(frozen=True)
+class Crumb:
+    name: str
+    href: str
+
+
+def page_query(request: Request) -> dict[str, str]:
+    """The query parameters a page reads; anything else in a URL changes nothing, not even a link."""
+    return {k: v for k, v in request.query_params.items() if k in PAGE_PARAMS}
+
+
+def replace_query(request: Request, **params: object) -> str:
+    """This page's URL with some query parameters set (None removes one)."""
+    query = page_query(request)
+    for k, v in params.items():
+        if v is None:
+            query.pop(k, None)
+        else:
+            query[k] = str(v)
+    return request.url.path + (f"?{urlencode(query)}" if query else "")
+
+
+_BINS = live.MARGIN_BINS
+_MARGIN_LABELS = [f"< {_BINS[0]}", *(f"{a}–{b}" for a, b in pairwise(_BINS)), f"≥ {_BINS[-1]}"]
+_PROGRESS_LABELS = ["0", "< 25", "< 50", "< 75", "< 100", "100 %"]
+
+
+def _common(request: Request, loc: Locale, simulated: bool) -> dict[str, Any]:
+    other = next(lang for lang in LANGS if lang != loc.lang)
+
+    def events_url(topics: list[str]) -> str:
+        return "/api/v1/events?" + urlencode([*(("topic", t) for t in topics), ("lang", loc.lang)])
+
+    return {
+        "loc": loc,
+        "t": loc.t,
+        "num": loc.num,
+        "when": loc.when,
+        "href": loc.href,
+        "asset": asset,
+        "simulated": simulated,
+        "other_lang": other,
+        "lang_url": replace_query(request, lang=None if other == DEFAULT_LANG else other),
+        "map_href": lambda mode: replace_query(request, map=mode),
+        "region_href": lambda code, contest_id: loc.href(f"/c/{contest_id}/r/{code}"),
+        "source_name": lambda source: loc.t(f"source.{source}"),
+        "events_url": events_url,
+        "js_messages": {k.removeprefix("js."): v for k, v in loc.messages.items() if k.startswith("js.")},
+        "statuses": list(reversed(STATUSES)),
+        "shades": live.SHADES,
+        "margin_labels": _MARGIN_LABELS,
+        "progress_colours": live.PROGRESS_COLOURS,
+        "progress_labels": _PROGRESS_LABELS,
+        "no_data": live.NO_DATA,
+        "tie": live.TIE,
+        "topics": [],
+        "main_topic": None,
+        "search_contest": None,
+        "query": "",
+    }
+
+
+def html(request: Request, loc: Locale, template: str, **context: Any) -> bytes:
+    simulated = request.app.state.ctx.settings.simulated
+    return env.get_template(template).render({**_common(request, loc, simulated), **context}).encode()
+
+
+def render(request: Request, loc: Locale, template: str, status: int = 200, **context: Any) -> Response:
+    """A page with an ETag: the same for every anonymous reader of this URL."""
+    body = html(request, loc, template, **context)
+    if status != 200:
+        headers = {"Cache-Control": "public, max-age=5"}
+        return Response(body, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
+    return etagged(request, body, "text/html; charset=utf-8")
+
+
+def cached(request: Request, version: Hashable | None, build: Callable[[], bytes]) -> bytes:
+    """The answer for this URL built once per version of the data it shows (None: build it every time)."""
+    if version is None:
+        return build()
+    key = ("page", request.url.path, tuple(sorted(page_query(request).items())))
+    cache: AnswerCache = request.app.state.answers
+    return cache.get(key, version, build)

@@ -1,0 +1,195 @@
+"""View model of the TPS page: each contest's accepted numbers, C1 photos, history and disagreements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rekap.domain.regions import is_within
+from rekap.domain.result import COUNT_FIELDS
+from rekap.services import dashboard, queries
+from rekap.services.context import Context
+from rekap.web.pages.i18n import Locale
+from rekap.web.pages.live import colours, tps_topic
+from rekap.web.pages.views import contest_for
+
+# The order of a C1 form's totals block, after the candidates' votes.
+SHOWN_FIELDS = ("valid", "invalid", "voters", "used", "unused", "damaged", "dpt", "dptb", "dpk")
+
+
+@dataclass(frozen=True)
+class Photo:
+    sha256: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    value: str
+    number: int | None = None  # the candidate's ballot number, on a line of votes
+    share: str = ""  # percent of valid votes, for candidates
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    sub: queries.SubmissionOut
+    source: str
+    role: str
+    changes: list[str]  # "field: old → new"; empty for the first report of a TPS
+    first: bool
+
+
+@dataclass(frozen=True)
+class Comparison:
+    sources: list[str]
+    rows: list[tuple[str, list[str], bool]]  # label, value per source, whether the sources differ
+
+
+@dataclass(frozen=True)
+class ContestSection:
+    contest: queries.ContestOut
+    status: str
+    accepted: dict[str, Any] | None
+    lines: list[Line]
+    findings: list[str]
+    photos: list[Photo]
+    history: list[HistoryRow]
+    comparison: Comparison | None
+    palette: dict[int, str]
+
+
+@dataclass(frozen=True)
+class TpsPage:
+    tps: queries.TpsOut
+    crumbs: list[queries.RegionRef]
+    link_contest: str | None  # the contest whose region pages the breadcrumb opens
+    sections: list[ContestSection]
+    topic: str
+
+
+def _values(result: dict[str, Any]) -> dict[str, int]:
+    """A result (accepted row or submission payload) as field → int, votes as "votes.N"."""
+    out = {f"votes.{int(k)}": int(v) for k, v in result["votes"].items()}
+    out |= {f: int(result[f]) for f in COUNT_FIELDS}
+    return out
+
+
+def field_label(field: str, loc: Locale) -> str:
+    if field.startswith("votes."):
+        return loc.t("tps.votes_for", number=field.removeprefix("votes."))
+    return loc.t(f"field.{field}") if f"field.{field}" in loc.messages else field
+
+
+def source_label(source: str, verified: bool, loc: Locale) -> str:
+    if verified:
+        return loc.t("source.correction")
+    kind, _, candidate = source.partition(":")
+    return loc.t(f"source.{kind}", number=candidate) if candidate else loc.t(f"source.{kind}")
+
+
+def _changes(before: dict[str, int], after: dict[str, int], loc: Locale) -> list[str]:
+    return [
+        f"{field_label(f, loc)}: {loc.num(before[f]) if f in before else '–'} → {loc.num(v)}"
+        for f, v in after.items()
+        if before.get(f) != v
+    ]
+
+
+def _history(subs: list[queries.SubmissionOut], loc: Locale) -> list[HistoryRow]:
+    rows = []
+    by_seq: dict[int, dict[str, int]] = {}
+    previous: dict[str, int] | None = None
+    for s in subs:
+        values = _values(s.result)
+        # a correction is read against what it corrects; anything else against the report before it
+        before = by_seq.get(s.corrects) if s.corrects is not None else previous
+        rows.append(
+            HistoryRow(
+                sub=s,
+                source=source_label(s.source, s.verified, loc),
+                role=loc.t(f"role.{s.actor_role}") if f"role.{s.actor_role}" in loc.messages else s.actor_role,
+                changes=_changes(before, values, loc) if before is not None else [],
+                first=before is None,
+            )
+        )
+        by_seq[s.seq] = previous = values
+    return rows
+
+
+def _comparison(subs: list[queries.SubmissionOut], loc: Locale) -> Comparison | None:
+    """The latest report of each source side by side (a verified correction stands for the officer)."""
+    latest: dict[str, queries.SubmissionOut] = {}
+    for s in subs:
+        latest["officer" if s.verified else s.source] = s
+    if len(latest) < 2:
+        return None
+    columns = list(latest.values())
+    values = [_values(s.result) for s in columns]
+    fields = list(dict.fromkeys(f for v in values for f in v))
+    rows = []
+    for f in fields:
+        cells = [v.get(f) for v in values]
+        rows.append((field_label(f, loc), [loc.num(c) if c is not None else "–" for c in cells], len(set(cells)) > 1))
+    return Comparison([source_label(s.source, s.verified, loc) for s in columns], rows)
+
+
+def _lines(contest: queries.ContestOut, accepted: dict[str, Any], loc: Locale) -> list[Line]:
+    valid = int(accepted["valid"])
+    lines = [
+        Line(
+            loc.t("tps.votes_for", number=c.number),
+            loc.num(accepted["votes"].get(c.number, 0)),
+            c.number,
+            loc.pct(accepted["votes"].get(c.number, 0), valid),
+        )
+        for c in contest.candidates
+    ]
+    return lines + [Line(loc.t(f"field.{f}"), loc.num(int(accepted[f]))) for f in SHOWN_FIELDS]
+
+
+def _finding(f: dict[str, Any], loc: Locale) -> str:
+    rule = f"rule.{f['rule']}"
+    what = loc.t(rule) if rule in loc.messages else f["rule"]
+    return loc.t(
+        "tps.finding",
+        rule=f["rule"],
+        what=what,
+        field=field_label(f["field"], loc),
+        expected=loc.num(int(f["expected"])),
+        got=loc.num(int(f["got"])),
+    )
+
+
+def _section(ctx: Context, contest: queries.ContestOut, r: queries.ContestResultOut, loc: Locale) -> ContestSection:
+    acc = r.accepted
+    corrected = bool(acc and acc["source"] == "correction") or any(s.corrects is not None for s in r.submissions)
+    status = dashboard.status_of(acc is not None, r.disagreement, bool(acc and acc["findings"]), corrected)
+    hashes = list(dict.fromkeys(h for s in r.submissions for h in s.photos))
+    sizes = dashboard.photo_sizes(ctx, hashes)
+    return ContestSection(
+        contest=contest,
+        status=status,
+        accepted=acc,
+        lines=_lines(contest, acc, loc) if acc else [],
+        findings=[_finding(f, loc) for f in acc["findings"]] if acc else [],
+        photos=[Photo(h, *sizes.get(h, (3, 4))) for h in hashes],
+        history=_history(r.submissions, loc),
+        comparison=_comparison(r.submissions, loc),
+        palette=colours(contest),
+    )
+
+
+def tps_page(ctx: Context, code: str, loc: Locale) -> TpsPage:
+    tps = queries.tps_detail(ctx, code)
+    contests = {c.id: c for c in queries.list_contests(ctx)}
+    link = contest_for(list(contests.values()), tps.kelurahan.code)
+    crumbs = [r for r in tps.path if link is None or is_within(r.code, link.scope)]
+    return TpsPage(
+        tps=tps,
+        crumbs=crumbs,
+        link_contest=link.id if link else None,
+        sections=[_section(ctx, contests[r.contest], r, loc) for r in tps.results],
+        topic=tps_topic(code),
+    )

@@ -1,0 +1,41 @@
+"""Fixtures of the browser tests: one rekap server for the session and one headless Debian chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from browser.live_server import serve
+from browser.site import CHROMIUM_ARGS, Site, Tab, count_some, open_tab
+from rekap.bootstrap import build_app, open_context
+from rekap.demo.run import demo_reporters, load_demo_data
+from rekap.settings import Settings
+
+
+@pytest.fixture(scope="package")  # torn down before other tests: playwright holds an event loop
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    ctx = open_context(Settings(data_dir=tmp_path_factory.mktemp("browser"), simulated=True))
+    load_demo_data(ctx)
+    who = demo_reporters(ctx)
+    count_some(ctx, who)
+    with serve(build_app(ctx)) as url:
+        yield Site(url, ctx, who)
+    ctx.db.dispose()
+
+
+@pytest.fixture(scope="package")  # torn down before other tests: playwright holds an event loop
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def tab(browser: Browser) -> Iterator[Tab]:
+    t = open_tab(browser)
+    yield t
+    t.page.close()
+    assert t.errors == [], "console errors"

@@ -1,0 +1,153 @@
+"""Live updates over SSE: all values on joining, then only what changed, coalesced, from any process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+import time
+
+import httpx
+from browser.live_server import serve
+from conftest import CONTEST, KELURAHAN, TPS
+from test_pages import TPS2, TPS3, reporter, submit
+
+from rekap.bootstrap import build_app, open_context
+from rekap.web.api import events
+from rekap.web.api.events import Hub, Reader, Topic
+
+REGION_TOPIC = f"r:{CONTEST}:{KELURAHAN}"
+
+
+def parse(message: str) -> tuple[str, dict]:
+    event, data = message.strip().split("\n")
+    return event.removeprefix("event: "), json.loads(data.removeprefix("data: "))
+
+
+async def messages(reader: Reader, timeout: float = 3.0) -> list[tuple[str, dict]]:
+    await asyncio.wait_for(reader.ready.wait(), timeout)
+    return [parse(m) for m in reader.take()]
+
+
+def with_hub(ctx, story):
+    async def run():
+        hub = Hub(ctx, asyncio.get_running_loop())
+        try:
+            await story(hub)
+        finally:
+            hub.close()
+
+    asyncio.run(run())
+
+
+def test_a_reader_gets_all_values_then_only_what_changed(ctx):
+    officer = reporter(ctx)
+
+    async def story(hub):
+        reader = Reader()
+        hub.join([Topic.parse(REGION_TOPIC, "id")], reader)
+        [(event, first)] = await messages(reader)
+        assert event == "patch" and first["full"] and first["topic"] == REGION_TOPIC
+        assert first["values"][f"{TPS}|st"] == "Belum masuk" and f"{KELURAHAN}|ttot" in first["values"]
+        await asyncio.to_thread(submit, ctx, officer, TPS)
+        [(event, diff)] = await messages(reader)
+        assert not diff["full"] and diff["values"][f"{TPS}|st"] == "Masuk"
+        assert diff["values"][f"{TPS}|v2"] == "120" and diff["values"][f"{KELURAHAN}|tin"] == "1"
+        assert f"{TPS2}|st" not in diff["values"] and f"{KELURAHAN}|ttot" not in diff["values"]
+
+    with_hub(ctx, story)
+
+
+def test_bursts_are_coalesced_to_about_one_update_a_second(ctx):
+    officer = reporter(ctx)
+
+    async def story(hub):
+        reader = Reader()
+        hub.join([Topic.parse(REGION_TOPIC, "en")], reader)
+        await messages(reader)
+        started = time.monotonic()
+        burst = asyncio.create_task(asyncio.to_thread(lambda: [submit(ctx, officer, t) for t in (TPS, TPS2, TPS3)]))
+        updates, seen = 0, {}
+        while len([k for k, v in seen.items() if k.endswith("|st") and v == "In"]) < 3:
+            for _, data in await messages(reader):
+                updates += 1
+                seen |= data["values"]
+        await burst
+        assert updates <= 1 + int((time.monotonic() - started) / events.MIN_GAP)
+
+    with_hub(ctx, story)
+
+
+def test_a_tps_page_is_told_to_reload_when_its_result_changes(ctx):
+    officer = reporter(ctx)
+
+    async def story(hub):
+        reader = Reader()
+        hub.join([Topic.parse(f"t:{TPS}", "id"), Topic.parse(f"t:{TPS2}", "id")], reader)
+        await asyncio.sleep(events.MIN_GAP + 0.2)
+        assert not reader.ready.is_set()  # a TPS page has no values to catch up on
+        await asyncio.to_thread(submit, ctx, officer, TPS)
+        assert await messages(reader) == [("reload", {"topic": f"t:{TPS}"})]
+
+    with_hub(ctx, story)
+
+
+class Listener:
+    """An SSE client in a thread, keeping every event with the time it arrived."""
+
+    def __init__(self, url: str, topic: str) -> None:
+        self.events: list[tuple[float, str, dict]] = []
+        self.headers: dict[str, str] = {}
+        threading.Thread(target=self._run, args=(url, topic), daemon=True).start()
+
+    def _run(self, url: str, topic: str) -> None:
+        with httpx.stream("GET", f"{url}/api/v1/events", params={"topic": topic}, timeout=10) as r:
+            self.headers.update(r.headers)
+            with contextlib.suppress(httpx.HTTPError):  # the server stops with the stream still open
+                for block in r.iter_text():
+                    self.events += [
+                        (time.monotonic(), *parse(m)) for m in block.split("\n\n") if m.startswith("event:")
+                    ]
+
+
+def test_the_stream_over_http_brings_a_new_number_within_a_second(ctx):
+    officer = reporter(ctx)
+    with serve(build_app(ctx)) as url:
+        listener = Listener(url, REGION_TOPIC)
+        wait_for(lambda: listener.events)
+        sent = time.monotonic()
+        submit(ctx, officer, TPS)
+        wait_for(lambda: len(listener.events) > 1)
+    assert listener.headers["content-type"].startswith("text/event-stream")
+    assert listener.headers["cache-control"] == "no-store"
+    at, event, data = listener.events[1]
+    assert event == "patch" and data["values"][f"{TPS}|st"] == "Masuk"
+    assert at - sent < 1.5
+
+
+def test_commits_of_another_process_reach_the_stream(ctx):
+    other = open_context(ctx.settings, create=False)  # its own ledger and bus, like a second worker
+    officer = reporter(other)
+    try:
+        with serve(build_app(ctx)) as url:
+            listener = Listener(url, REGION_TOPIC)
+            wait_for(lambda: listener.events)
+            submit(other, officer, TPS)
+            wait_for(lambda: len(listener.events) > 1)
+    finally:
+        other.db.dispose()
+    assert listener.events[1][2]["values"][f"{TPS}|st"] == "Masuk"
+
+
+def wait_for(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_topics_are_checked(client):
+    assert client.get("/api/v1/events", params={"topic": "r:x:31;drop"}).status_code == 422
+    assert client.get("/api/v1/events", params={"topic": ["t:31.71.01.1001-001"] * 25}).status_code == 422
+    assert client.get("/api/v1/events").status_code == 422

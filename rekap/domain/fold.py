@@ -131,6 +131,7 @@ class State:
     totals: dict[tuple[str, str], Totals] = field(default_factory=dict)
     streams: dict[str, str] = field(default_factory=dict)
     submission_count: int = 0
+    tps_seq: dict[str, int] = field(default_factory=dict)  # last submission per TPS: versions TPS answers
     structure_seq: int = 0  # last entry that changed names, TPS, contests or streams rather than results
     _paths: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
@@ -261,6 +262,7 @@ def _result_submitted(state: State, entry: Entry) -> Changes:
         entry.at,
     )
     state.submission_count += 1
+    state.tps_seq[key[0]] = entry.seq
     ch = Changes(submissions=[sub])
 
     # a verified correction speaks for the officer: it replaces the officer's figure in comparisons

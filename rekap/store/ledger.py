@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -68,6 +70,7 @@ class Ledger:
         self.on_commit = on_commit
         #: the last seq known to be committed: the fold in memory may run ahead inside a transaction
         self.committed_seq = 0
+        self._recent: deque[float] = deque(maxlen=1024)
 
     @property
     def state(self) -> State:
@@ -76,6 +79,11 @@ class Ledger:
             if self._state is None:
                 self._state = self._load()
             return self._state
+
+    def entries_per_second(self) -> int:
+        """How many entries this process appended in the last second (capped at 1024)."""
+        cutoff = time.monotonic() - 1.0
+        return sum(1 for t in list(self._recent) if t > cutoff)
 
     @property
     def known_seq(self) -> int:
@@ -182,6 +190,7 @@ class Ledger:
             self._state = None  # memory may be ahead of the database: reload from the log next time
             raise
         self.committed_seq = state.seq
+        self._recent.extend([time.monotonic()] * min(len(entries), self._recent.maxlen or 0))
         if (caught or entries) and self.on_commit:  # other processes' entries are news here too
             self.on_commit(caught + entries, theirs)
         return out

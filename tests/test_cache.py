@@ -1,0 +1,46 @@
+"""Versioned answers: a new version rebuilds, unless an allowed staleness says the last answer still does."""
+
+import time
+
+from rekap.web.cache import AnswerCache
+
+
+def test_same_version_is_built_once_and_new_version_rebuilds():
+    cache, builds = AnswerCache(), []
+
+    def build(tag):
+        builds.append(tag)
+        return tag.encode()
+
+    assert cache.get("k", 1, lambda: build("a")) == b"a"
+    assert cache.get("k", 1, lambda: build("b")) == b"a"
+    assert cache.get("k", 2, lambda: build("c")) == b"c"
+    assert builds == ["a", "c"]
+
+
+def test_allowed_staleness_serves_the_recent_answer_then_expires():
+    cache = AnswerCache()
+    cache.get("k", 1, lambda: b"old")
+    assert cache.get("k", 2, lambda: b"new", max_stale=5.0) == b"old"
+    time.sleep(0.06)
+    assert cache.get("k", 2, lambda: b"new", max_stale=0.05) == b"new"
+
+
+def test_least_recently_used_answers_are_dropped():
+    cache = AnswerCache(max_entries=2)
+    for k in ("a", "b", "c"):
+        cache.get(k, 1, lambda k=k: k.encode())
+    assert cache.get("a", 1, lambda: b"rebuilt") == b"rebuilt"
+
+
+def test_totals_answer_is_exact_when_quiet_and_a_tps_answer_follows_its_submissions(client, officer_token):
+    from conftest import CONTEST, TPS, clean_result
+
+    auth = {"Authorization": f"Bearer {officer_token}"}
+    for votes in ((120, 150), (121, 149)):
+        client.post("/api/v1/submissions", json={"tps": TPS, "contest": CONTEST, "result": clean_result(votes=votes)},
+                    headers=auth)
+        t = client.get(f"/api/v1/contests/{CONTEST}/totals/31").json()
+        assert [v["votes"] for v in t["votes"]] == list(votes)
+        subs = client.get(f"/api/v1/tps/{TPS}").json()["results"][0]["submissions"]
+        assert subs[-1]["result"]["votes"] == {"2": votes[0], "3": votes[1]}

@@ -152,3 +152,10 @@ def test_latest_officer_submission_is_accepted(client, officer_token):
     post(client, officer_token, result=clean_result(votes=(121, 149)))
     assert [v["votes"] for v in totals(client)["votes"]] == [121, 149]
     assert totals(client)["progress"]["tps_reported"] == 1
+
+
+def test_token_use_is_recorded(client, ctx):
+    info, secret = tokens.create_token(ctx, "kpps baru", "officer", "test")
+    assert post(client, secret).status_code == 201
+    [row] = [r for r in tokens.list_tokens(ctx) if r["id"] == info.id]
+    assert row["last_used_at"] and "token_hash" not in row

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from rekap.domain.errors import RekapError
 from rekap.gen.national import generate_national
@@ -28,10 +28,13 @@ def national(
     results.jsonl (submission bodies in arrival order) and manifest.json."""
     started = time.perf_counter()
     with Progress(
-        TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description:>8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
         console=err_console,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -60,8 +63,7 @@ def publish(
     ] = None,
     full: Annotated[bool, typer.Option(help="write every totals file again, not only the changed ones")] = False,
 ) -> None:
-    """Publish public totals as versioned static JSON (per region × contest) with a current.json pointer,
-    writing only what changed since the last publish to TARGET."""
+    """Publish totals as static JSON for a CDN: only what changed since the last publish, then current.json."""
     from rekap.cli.main import context, progress
     from rekap.services import snapshots
 

@@ -86,8 +86,10 @@ class S3Sink:
     def read(self, key: str) -> bytes | None:
         try:
             return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()  # type: ignore[no-any-return]
-        except self.client.exceptions.NoSuchKey:
-            return None
+        except Exception as exc:  # botocore's ClientError: S3 says NoSuchKey, some compatible stores a bare 404
+            if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                return None
+            raise
 
     def write(self, files: list[tuple[str, bytes]], cache_control: str) -> None:
         def put(item: tuple[str, bytes]) -> None:

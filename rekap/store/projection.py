@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete
+from sqlalchemy import Connection, Executable, Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
 from rekap.domain.contest import Contest, Election
@@ -19,15 +20,21 @@ from rekap.store import tables as t
 CHUNK = 5000
 
 
+@cache
+def _upsert_statement(dialect_name: str, table: Table) -> Executable:
+    """Built once per table: a fresh statement per call would also defeat SQLAlchemy's compiled cache."""
+    keys = [c.name for c in table.primary_key.columns]
+    stmt = (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
+    update = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+    return stmt.on_conflict_do_update(index_elements=keys, set_=update)
+
+
 def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    keys = [c.name for c in table.primary_key.columns]
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = _upsert_statement(conn.dialect.name, table)
     for i in range(0, len(rows), CHUNK):
-        stmt = dialect.insert(table)
-        update = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update), rows[i : i + CHUNK])
+        conn.execute(stmt, rows[i : i + CHUNK])
 
 
 def insert_all(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:

@@ -1,0 +1,21 @@
+"""The server under test: rekap's app exactly as `rekap serve --workers N` builds it, plus one static-bytes
+route that is the baseline of the read benchmark (same process, same Uvicorn, same threadpool)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Response
+
+from rekap.bootstrap import app_from_env
+
+#: About the size of a national totals answer, so the baseline moves as many bytes.
+STATIC = b'{"static":"' + b"x" * 1800 + b'"}'
+
+
+def create() -> FastAPI:
+    app = app_from_env()
+
+    @app.get("/bench/static", include_in_schema=False)
+    def static() -> Response:  # a plain def, like rekap's routes: it runs in the same threadpool
+        return Response(STATIC, media_type="application/json")
+
+    return app

@@ -1,0 +1,351 @@
+"""The phases of a bench run: HTTP ingest with freshness, reads under ingest, profile, snapshot publish, rebuild,
+and SQLite; each adds its figures (with the in-run baseline) to the run and ends with rebuild == live."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import freshness, ingest, loader, profile, rebuild
+from bench import publish as snapshot_bench
+from bench import reads as read_bench
+from bench import sqlite as sqlite_bench
+from bench.load import InChild
+from bench.server import REPO, CpuMeter, CpuShare, Server, serving
+from bench.stats import Figure, Load
+from rekap.gen import national
+from rekap.services import snapshots
+
+OUT = REPO / "bench" / "out"
+S3_FILES = 10_000
+
+
+@dataclass
+class Run:
+    args: argparse.Namespace
+    gen: Path
+    manifest: national.Manifest
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    hotspots: dict[str, profile.Hotspots] = field(default_factory=dict)
+    used: int = 0  # results of the stream sent so far: each phase goes on where the last one stopped
+
+    @property
+    def results(self) -> Path:
+        return self.gen / national.RESULTS_FILE
+
+    def start(self) -> int:
+        return self.used % self.manifest.tps
+
+    def say(self, text: str) -> None:
+        print(text, flush=True)
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+        self.say("  " + text)
+
+    def add(self, fig: Figure) -> None:
+        self.figures.append(fig)
+        self.say("» " + fig.line())
+
+
+def _ingest_in_child(run: Run, srv: Server, tokens: list[str], photos: bool, seconds: float, tag: str) -> InChild:
+    a = run.args
+    return InChild(ingest.ingest, srv.port, run.results, run.start(), tokens, photos, a.concurrency, seconds, tag)
+
+
+def _ingest(
+    run: Run, srv: Server, tokens: list[str], photos: bool, seconds: float, tag: str
+) -> tuple[ingest.IngestRun, CpuShare]:
+    meter = CpuMeter(srv)
+    child = _ingest_in_child(run, srv, tokens, photos, seconds, tag)
+    out: ingest.IngestRun = child.result()
+    meter.stop()
+    run.used += out.load.ok
+    return out, meter.finish(child.cpu)
+
+
+def check_verify(run: Run, db_url: str, data_dir: Path, what: str) -> None:
+    """`rekap verify`: the chain holds and the totals recomputed from the log equal the live ones."""
+    ran = rebuild.run_rekap(["verify"], db_url, data_dir)
+    run.note(f"`rekap verify` after {what}: exit {ran.returncode} in {ran.seconds:.1f} s (rebuild == live)")
+    if ran.returncode != 0:
+        raise SystemExit(f"rebuild != live after {what}:\n{ran.output[-3000:]}")
+
+
+def http_phases(run: Run, db_url: str, data_dir: Path, tokens: list[str]) -> None:
+    a = run.args
+    body = ingest.read_bodies(run.results, 0, 1)[0]
+    baseline = ingest.insert_baseline(db_url, body, min(10.0, a.duration))
+    with serving(db_url, data_dir, a.workers) as srv:
+        run.say(f"server up: {a.workers} worker(s) on port {srv.port}")
+        if "ingest" in a.only:
+            ingest_and_freshness(run, srv, tokens, baseline)
+        if "reads" in a.only:
+            reads_under_ingest(run, srv, tokens)
+        if "profile" in a.only and profile.available():
+            profile_server(run, srv, tokens)
+        if "publish" in a.only:
+            publish_after_burst(run, srv, db_url, data_dir, tokens)
+    check_verify(run, db_url, data_dir, "the HTTP benchmarks")
+
+
+def ingest_and_freshness(run: Run, srv: Server, tokens: list[str], baseline: float) -> None:
+    a, contest = run.args, run.manifest.contest
+    poller = InChild(freshness.poll_national, srv.port, contest, a.duration + 1)
+    sse = InChild(freshness.watch_events, srv.port, f"{a.events_path}?topic=r:{contest}:ID&lang=en", "ID|tin",
+                  a.duration + 1)  # fmt: skip
+    out, cpu = _ingest(run, srv, tokens, False, a.duration, "plain")
+    polled = poller.result()
+    status, events, _ = sse.result()
+    run.add(
+        Figure(
+            "ingest over HTTP, no photos",
+            out.load.rate,
+            "results/s",
+            f"{out.load.summary()}; {a.concurrency} connections; {cpu.text()}; {cpu.per_request(out.load.rate)}",
+            target="≥ 1,000/s",
+            met=out.load.rate >= 1000,
+            baseline=baseline,
+            baseline_name="single-row INSERT+COMMIT loop (psycopg, 1 connection)",
+            ratio_target=0.5,
+        )
+    )
+    seen = freshness.delays(out.acks, [(t, s) for t, s, _ in polled])
+    p99 = freshness.percentile(seen, 99) * 1000 if seen else float("inf")
+    run.add(
+        Figure(
+            "freshness: ack → national total over HTTP (polled every 20 ms)",
+            p99,
+            "ms p99",
+            freshness.describe(seen, len(out.acks)) + "; during the ingest above",
+            target="p99 ≤ 1,000 ms",
+            met=p99 <= 1000,
+        )
+    )
+    if status != 200:
+        run.note(f"SSE: HTTP {status} from {a.events_path}; freshness measured by polling only")
+    else:
+        shown = freshness.seqs_shown(events, polled)
+        seen = freshness.delays(out.acks, shown)
+        p99 = freshness.percentile(seen, 99) * 1000 if seen else float("inf")
+        run.add(
+            Figure(
+                "freshness: ack → SSE client (national page)",
+                p99,
+                "ms p99",
+                f"{freshness.describe(seen, len(out.acks))}; {len(events)} patch events "
+                "(seq of an event: lower bound from the poller's TPS-in count)",
+                target="p99 ≤ 1,000 ms",
+                met=p99 <= 1000,
+            )
+        )
+    out, cpu = _ingest(run, srv, tokens, True, a.duration, "photo")
+    run.add(
+        Figure(
+            "ingest over HTTP, one ~25 KB JPEG each",
+            out.load.rate,
+            "results/s",
+            f"{out.load.summary()} (latency = PUT photo + POST); {cpu.text()}; {cpu.per_request(out.load.rate)}",
+            target="≥ 1,000/s",
+            met=out.load.rate >= 1000,
+            baseline=baseline,
+            baseline_name="single-row INSERT+COMMIT loop",
+            ratio_target=0.5,
+        )
+    )
+
+
+def _tps_codes(run: Run) -> list[str]:
+    with (run.gen / national.TPS_FILE).open(encoding="utf-8") as f:
+        next(f)
+        return [f"{kel}-{int(number):03d}" for kel, number, *_ in (line.split(",") for line in f)]
+
+
+def _reads_while_ingesting(
+    run: Run, srv: Server, tokens: list[str], paths: list[str], tag: str
+) -> tuple[Load, Load, CpuShare]:
+    meter = CpuMeter(srv)
+    writer = _ingest_in_child(run, srv, tokens, False, run.args.duration, tag)
+    readers = InChild(read_bench.reads, srv.port, paths, run.args.duration)
+    got: Load = readers.result()
+    wrote: ingest.IngestRun = writer.result()
+    meter.stop()
+    run.used += wrote.load.ok
+    return got, wrote.load, meter.finish(readers.cpu + writer.cpu)
+
+
+def reads_under_ingest(run: Run, srv: Server, tokens: list[str]) -> None:
+    tps = _tps_codes(run)
+    regions = ["ID", *sorted({code[:n] for code in tps for n in (2, 5, 8, 13)})]
+    paths = read_bench.read_paths(run.manifest.contest, regions, tps)
+    got, wrote, cpu = _reads_while_ingesting(run, srv, tokens, paths, "reads")
+    static, wrote_too, static_cpu = _reads_while_ingesting(run, srv, tokens, ["/bench/static"], "static")
+    run.add(
+        Figure(
+            "reads under ingest: totals + TPS pages, 64 connections",
+            got.rate,
+            "req/s",
+            f"{got.summary()}; ingest meanwhile {wrote.rate:,.0f} results/s; {cpu.text()}",
+            target="≥ 3,000 req/s, p99 < 50 ms",
+            met=got.rate >= 3000 and got.ms(99) < 50,
+            baseline=static.rate,
+            baseline_name="static bytes, same server, same ingest",
+            ratio_target=0.5,
+        )
+    )
+    run.note(
+        f"static-bytes baseline: {static.summary()}; ingest meanwhile {wrote_too.rate:,.0f}/s; {static_cpu.text()}"
+    )
+
+
+def _profiled(run: Run, srv: Server, name: str, seconds: int) -> tuple[list[subprocess.Popen[bytes]], Path, Path]:
+    OUT.mkdir(parents=True, exist_ok=True)
+    raw, svg = OUT / f"{name}-profile.txt", OUT / f"{name}-profile.svg"
+    return (
+        [profile.record(srv.proc.pid, seconds, raw), profile.record(srv.proc.pid, seconds, svg, "flamegraph")],
+        raw,
+        svg,
+    )
+
+
+def profile_server(run: Run, srv: Server, tokens: list[str]) -> None:
+    """py-spy on the server during ingest alone, then during reads alone (64 connections)."""
+    seconds = max(5, int(run.args.duration // 2))
+    spies, raw, svg = _profiled(run, srv, "ingest", seconds)
+    out, cpu = _ingest(run, srv, tokens, False, seconds + 1, "profile")
+    for spy in spies:
+        spy.wait(60)
+    if raw.exists():
+        run.hotspots["ingest"] = profile.hotspots(raw)
+    run.note(f"profiled ingest ({out.load.rate:,.0f}/s while sampled; {cpu.text()}); flame graph: {svg}")
+    tps = _tps_codes(run)
+    regions = ["ID", *sorted({code[:n] for code in tps for n in (2, 5, 8, 13)})]
+    spies, raw, svg = _profiled(run, srv, "reads", seconds)
+    meter = CpuMeter(srv)
+    readers = InChild(
+        read_bench.reads, srv.port, read_bench.read_paths(run.manifest.contest, regions, tps), seconds + 1
+    )
+    got: Load = readers.result()
+    meter.stop()
+    for spy in spies:
+        spy.wait(60)
+    if raw.exists():
+        run.hotspots["reads"] = profile.hotspots(raw)
+    share = meter.finish(readers.cpu)
+    run.note(
+        f"profiled reads without ingest: {got.summary()}; {share.text()}; {share.per_request(got.rate)}; "
+        f"flame graph: {svg}"
+    )
+
+
+def publish_after_burst(run: Run, srv: Server, db_url: str, data_dir: Path, tokens: list[str]) -> None:
+    a = run.args
+    ctx = loader.open_db(db_url, data_dir)
+    target = Path(tempfile.mkdtemp(prefix="rekap-snapshots-"))
+    try:
+        sink = snapshots.DirectorySink(target)
+        with snapshot_bench.moto_bucket("rekap-bench") as s3:
+            full = snapshot_bench.timed_publish(ctx, sink)
+            # moto answers a few hundred PUTs a second: past S3_FILES only the directory is timed
+            full_s3 = snapshot_bench.timed_publish(ctx, s3) if full.files <= S3_FILES else None
+            burst = InChild(
+                ingest.count_only, srv.port, run.results, run.start(), tokens, a.burst, a.concurrency, "burst"
+            )
+            sent: Load = burst.result()
+            run.used += sent.ok
+            again = snapshot_bench.timed_publish(ctx, sink)
+            again_s3 = snapshot_bench.timed_publish(ctx, s3) if full_s3 else None
+    finally:
+        ctx.db.dispose()
+        shutil.rmtree(target, ignore_errors=True)
+    s3_took = f"{again_s3.seconds:.2f} s" if again_s3 else "not timed (moto is too slow for a full publish this big)"
+    run.add(
+        Figure(
+            f"snapshot republish after a burst of {sent.ok:,} results (directory)",
+            again.seconds,
+            "s",
+            f"{again.files:,} totals files changed; to S3 (moto server on loopback): {s3_took}",
+            baseline=full.seconds,
+            baseline_name=f"full publish, {full.files:,} files",
+        )
+    )
+    s3_took = f"{full_s3.seconds:.2f} s to S3 (moto)" if full_s3 else "S3 not timed"
+    run.note(f"full publish: {full.files:,} files in {full.seconds:.2f} s to a directory; {s3_took}")
+
+
+def rebuild_phase(run: Run, db_url: str, data_dir: Path) -> None:
+    """Every TPS reported (the rest logged in-process, in batches), then `rekap rebuild` timed and measured."""
+    ctx = loader.open_db(db_url, data_dir)
+    try:
+        done = loader.reported(ctx.ledger.state)
+        rest = [b for b in ingest.read_bodies(run.results) if b[8 : b.index(b'"', 8)].decode() not in done]
+        if rest:
+            rate = loader.preload_results(ctx, rest, say=run.say)
+            run.note(f"logged the {len(rest):,} TPS not yet reported in-process, 2,000 a transaction: {rate:,.0f}/s")
+        numbers = [c.number for c in ctx.ledger.state.contests[run.manifest.contest].candidates]
+        entries = ctx.ledger.state.seq
+    finally:
+        ctx.db.dispose()
+    before = rebuild.totals_table(db_url)
+    ran = rebuild.run_rekap(["rebuild"], db_url, data_dir)
+    if ran.returncode != 0:
+        raise SystemExit(f"rekap rebuild failed:\n{ran.output[-3000:]}")
+    if rebuild.totals_table(db_url) != before:
+        raise SystemExit("the totals rebuilt from the log differ from the live ones")
+    seconds, rows = rebuild.group_by_baseline(db_url, numbers)
+    n = rebuild.accepted_count(db_url)
+    run.add(
+        Figure(
+            f"rebuild all totals from the log ({n:,} TPS results, {entries:,} log entries)",
+            ran.seconds,
+            "s",
+            f"`rekap rebuild` in its own process, peak RSS {ran.peak_rss_mb:,.0f} MB; rebuilt totals == live "
+            f"({len(before):,} rows)",
+            target="≤ 10 s, ≤ 1 GB peak RSS, at 823k TPS",
+            met=(ran.seconds <= 10 and ran.peak_rss_mb <= 1024) if n >= 800_000 else None,
+            baseline=seconds,
+            baseline_name=f"one GROUP BY ROLLUP over accepted ({rows:,} rows)",
+        )
+    )
+    check_verify(run, db_url, data_dir, "rebuild")
+
+
+def sqlite_phase(run: Run) -> None:
+    a = run.args
+    data_dir = Path(tempfile.mkdtemp(prefix="rekap-bench-sqlite-"))
+    db_url = f"sqlite:///{data_dir / 'rekap.sqlite3'}"
+    try:
+        body = ingest.read_bodies(run.results, 0, 1)[0]
+        baseline = sqlite_bench.insert_baseline(data_dir / "baseline.sqlite3", body, min(10.0, a.duration))
+        ctx = loader.open_db(db_url, data_dir)
+        tokens = loader.load_election(ctx, run.gen, a.concurrency, run.say)
+        ctx.db.dispose()
+        used, run.used = run.used, 0
+        t0 = time.monotonic()
+        with serving(db_url, data_dir, 1) as srv:
+            out, cpu = _ingest(run, srv, tokens, False, a.duration, "sqlite")
+        run.used = used
+        failed = sum(n for s, n in out.load.statuses.items() if s >= 400) + sum(out.load.errors.values())
+        check = sqlite_bench.integrity(data_dir / "rekap.sqlite3")
+        run.add(
+            Figure(
+                "ingest over HTTP on SQLite (1 worker)",
+                out.load.rate,
+                "results/s",
+                f"{out.load.summary()}; PRAGMA integrity_check: {check}; server stopped cleanly after "
+                f"{time.monotonic() - t0:.0f} s; {cpu.text()}; {cpu.per_request(out.load.rate)}",
+                target="no corruption, no deadlock",
+                met=check == "ok" and failed == 0,
+                baseline=baseline,
+                baseline_name="single-row INSERT+COMMIT (sqlite3, WAL, synchronous=FULL)",
+            )
+        )
+        check_verify(run, db_url, data_dir, "the SQLite ingest")
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)

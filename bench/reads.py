@@ -1,0 +1,36 @@
+"""Benchmark 3: public reads (totals at every tier and TPS pages) at concurrency 64, and the static-bytes baseline."""
+
+from __future__ import annotations
+
+import random
+
+from bench.http import encode
+from bench.load import run_closed_loop
+from bench.stats import Load
+
+CONCURRENCY = 64
+
+
+def read_paths(contest: str, regions: list[str], tps: list[str], n: int = 5000, seed: int = 1) -> list[str]:
+    """What readers open on election night: half totals pages (any tier), half TPS pages."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        if i % 2:
+            out.append(f"/api/v1/tps/{rng.choice(tps)}")
+        else:
+            out.append(f"/api/v1/contests/{contest}/totals/{rng.choice(regions)}")
+    return out
+
+
+class Gets:
+    def __init__(self, paths: list[str]) -> None:
+        self.requests = [(encode("GET", p),) for p in paths]
+
+    def __call__(self, i: int) -> tuple[bytes, ...]:
+        return self.requests[i % len(self.requests)]
+
+
+def reads(port: int, paths: list[str], seconds: float, concurrency: int = CONCURRENCY) -> Load:
+    """Runs in a child process."""
+    return run_closed_loop(port, Gets(paths), concurrency, seconds)

@@ -216,7 +216,8 @@ def get_region(ctx: Context, code: str) -> RegionOut:
         )
 
 
-def _totals_core(region: RegionRef, row: Any, numbers: list[int]) -> TotalsCore:
+def totals_core(region: RegionRef, row: Any, numbers: list[int]) -> TotalsCore:
+    """One region's totals as served, from its stored row (None: nothing counted yet)."""
     votes = json.loads(row.votes) if row else {}
     return TotalsCore(
         region=region,
@@ -262,14 +263,14 @@ def totals_for(ctx: Context, contest_id: str, region_code: str) -> TotalsOut:
             if kids
             else {}
         )
-        core = _totals_core(region, row, numbers)
+        core = totals_core(region, row, numbers)
         return TotalsOut(
             **core.model_dump(),
             contest=contest_id,
             simulated=ctx.settings.simulated,
             note=PROVISIONAL_NOTE,
             path=_path(conn, region_code) if region_code != NATION else [],
-            children=[_totals_core(k, child_rows.get(k.code), numbers) for k in kids],
+            children=[totals_core(k, child_rows.get(k.code), numbers) for k in kids],
         )
 
 

@@ -156,27 +156,6 @@ class _Tree:
         return [scope] if is_within(scope, code) else []
 
 
-def _core(ref: queries.RegionRef, row: Any, numbers: list[int]) -> queries.TotalsCore:
-    votes = json.loads(row.votes) if row else {}
-    return queries.TotalsCore(
-        region=ref,
-        votes=[queries.CandidateVotes(number=n, votes=int(votes.get(str(n), 0))) for n in numbers],
-        valid=row.valid if row else 0,
-        invalid=row.invalid if row else 0,
-        voters=row.voters if row else 0,
-        progress=queries.Progress(
-            tps_reported=row.tps_reported if row else 0,
-            tps_total=row.tps_total if row else 0,
-            dpt_reported=row.dpt_reported if row else 0,
-            dpt_total=row.dpt_total if row else 0,
-        ),
-        flagged=row.flagged if row else 0,
-        disagreements=row.disagreements if row else 0,
-        last_seq=row.last_seq if row else 0,
-        updated_at=row.updated_at if row else "",
-    )
-
-
 def _totals_rows(conn: Connection, contest: str, regions: Iterable[str] | None) -> dict[str, Any]:
     q = select(t.totals).where(t.totals.c.contest == contest)
     if regions is None:
@@ -205,12 +184,14 @@ def _contest_files(
         if code not in tree.regions:
             continue
         out = queries.TotalsOut(
-            **_core(tree.ref(code), row, numbers).model_dump(),
+            **queries.totals_core(tree.ref(code), row, numbers).model_dump(),
             contest=contest.id,
             simulated=ctx.settings.simulated,
             note=queries.PROVISIONAL_NOTE,
             path=tree.path(code),
-            children=[_core(tree.ref(k), rows.get(k), numbers) for k in tree.shown_children(code, contest.scope)],
+            children=[
+                queries.totals_core(tree.ref(k), rows.get(k), numbers) for k in tree.shown_children(code, contest.scope)
+            ],
         )
         files.append((totals_key(contest.id, code, row.last_seq), out.model_dump_json().encode(), row.last_seq))
     return files

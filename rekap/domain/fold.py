@@ -7,7 +7,6 @@ election does not fit in copies) and returns what changed so a store can persist
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rekap.domain.contest import Candidate, Contest, Election
@@ -122,7 +121,6 @@ class State:
     head: str = "0" * 64
     regions: dict[str, Region] = field(default_factory=lambda: {NATION: Region(NATION, NATION_NAME, 0, "")})
     tps: dict[str, Tps] = field(default_factory=dict)
-    tps_by_kelurahan: dict[str, list[str]] = field(default_factory=dict)
     elections: dict[str, Election] = field(default_factory=dict)
     contests: dict[str, Contest] = field(default_factory=dict)
     accepted: dict[tuple[str, str], Accepted] = field(default_factory=dict)
@@ -158,12 +156,6 @@ def apply(state: State, entry: Entry) -> Changes:
     return changes
 
 
-def apply_all(state: State, entries: Iterable[Entry]) -> State:
-    for e in entries:
-        apply(state, e)
-    return state
-
-
 def _regions_imported(state: State, entry: Entry) -> Changes:
     ch = Changes()
     for code, name, level, parent in entry.payload["rows"]:
@@ -186,8 +178,6 @@ def _tps_imported(state: State, entry: Entry) -> Changes:
         old = state.tps.get(t.code)
         state.tps[t.code] = t
         ch.tps.append(t)
-        if old is None:
-            state.tps_by_kelurahan.setdefault(t.kelurahan, []).append(t.code)
         for contest in state.contests.values():
             if not is_within(t.kelurahan, contest.scope):
                 continue

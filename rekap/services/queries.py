@@ -313,7 +313,15 @@ def tps_detail(ctx: Context, code: str) -> TpsOut:
             if subs
             else {}
         )
-        roles = {r.id: r.role for r in conn.execute(select(t.tokens.c.id, t.tokens.c.role))}
+        token_ids = sorted({s.actor.removeprefix("token:") for s in subs if s.actor.startswith("token:")})
+        roles = (
+            {
+                r.id: r.role
+                for r in conn.execute(select(t.tokens.c.id, t.tokens.c.role).where(t.tokens.c.id.in_(token_ids)))
+            }
+            if token_ids
+            else {}
+        )
         contests = [
             r for r in conn.execute(select(t.contests).order_by(t.contests.c.id)) if is_within(row.kelurahan, r.scope)
         ]

@@ -165,7 +165,7 @@ def _regions_imported(state: State, entry: Entry) -> Changes:
     return ch
 
 
-def _touch(state: State, t: Totals, entry: Entry) -> None:
+def _touch(t: Totals, entry: Entry) -> None:
     t.last_seq, t.updated_at = entry.seq, entry.at
 
 
@@ -188,7 +188,7 @@ def _tps_imported(state: State, entry: Entry) -> Changes:
                 tot.dpt_total += t.dpt - (old.dpt if old else 0)
                 if reported:
                     tot.dpt_reported += t.dpt - (old.dpt if old else 0)
-                _touch(state, tot, entry)
+                _touch(tot, entry)
                 ch.totals.add((region, contest.id))
     return ch
 
@@ -212,7 +212,7 @@ def _election_defined(state: State, entry: Entry) -> Changes:
         if known:  # a redefinition may rename, never re-scope: the TPS counted stay the same
             continue
         ch.totals.add((contest.scope, contest.id))
-        _touch(state, state.totals_of(contest.scope, contest.id), entry)
+        _touch(state.totals_of(contest.scope, contest.id), entry)
         for t in state.tps.values():
             if not is_within(t.kelurahan, contest.scope):
                 continue
@@ -220,7 +220,7 @@ def _election_defined(state: State, entry: Entry) -> Changes:
                 tot = state.totals_of(region, contest.id)
                 tot.tps_total += 1
                 tot.dpt_total += t.dpt
-                _touch(state, tot, entry)
+                _touch(tot, entry)
                 ch.totals.add((region, contest.id))
     return ch
 
@@ -291,7 +291,7 @@ def _result_submitted(state: State, entry: Entry) -> Changes:
     for region in state.path_in_scope(tps.kelurahan, contest.scope):
         tot = state.totals_of(region, contest.id)
         tot.add(delta)
-        tot.last_seq, tot.updated_at = entry.seq, entry.at
+        _touch(tot, entry)
         ch.totals.add((region, contest.id))
     return ch
 

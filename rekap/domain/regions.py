@@ -9,8 +9,6 @@ from dataclasses import dataclass
 NATION = "ID"
 NATION_NAME = "Indonesia"
 
-LEVEL_NAMES = {0: "nasional", 1: "provinsi", 2: "kabupaten/kota", 3: "kecamatan", 4: "desa/kelurahan"}
-_SEGMENTS = (2, 2, 2, 4)
 _CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 
 

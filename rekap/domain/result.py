@@ -9,8 +9,6 @@ from typing import Any
 #: Fields of a result other than the candidates' votes, in the order of the C1 form.
 COUNT_FIELDS = ("dpt", "dptb", "dpk", "voters", "used", "unused", "damaged", "valid", "invalid")
 
-SOURCE_KINDS = ("officer", "witness", "volunteer", "import")
-
 
 @dataclass(frozen=True, slots=True)
 class Result:

@@ -109,8 +109,3 @@ def check_register(r: Result, registered_dpt: int) -> list[Finding]:
     if r.dpt != registered_dpt:
         return [Finding("C1-DPT-REGISTER", "dpt", registered_dpt, r.dpt, severity="warning")]
     return []
-
-
-RULE_DESCRIPTIONS = {rl.id: rl.description for rl in RULES} | {
-    "C1-DPT-REGISTER": "DPT on the form equals the TPS's registered DPT",
-}

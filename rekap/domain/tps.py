@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-
-_TPS_CODE = re.compile(r"^(\d{2}\.\d{2}\.\d{2}\.\d{4})-(\d{3,4})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +20,3 @@ class Tps:
 
 def tps_code(kelurahan: str, number: int) -> str:
     return f"{kelurahan}-{number:03d}"
-
-
-def parse_tps_code(code: str) -> tuple[str, int] | None:
-    m = _TPS_CODE.match(code)
-    return (m.group(1), int(m.group(2))) if m else None

@@ -124,10 +124,6 @@ def _check_photo_bytes(name: str, data: bytes, report: VerifyReport) -> None:
         report.photos_bad.append(name)
 
 
-def referenced_photos(state_entries: list[Entry]) -> set[str]:
-    return {p for e in state_entries if e.kind == "result.submitted" for p in e.payload.get("photos", [])}
-
-
 def verify_local(ctx: Context, progress: Progress | None = None) -> VerifyReport:
     report = VerifyReport()
     with ctx.db.reader.connect() as conn:
@@ -162,15 +158,19 @@ def verify_export(directory: Path, progress: Progress | None = None) -> VerifyRe
     if not log_file.exists():
         raise InvalidInput(f"{directory} has no log.jsonl; is it a rekap export?", field="export")
     report = VerifyReport()
-    state = verify_chain(_read_jsonl(log_file), report, progress)
+    refs: set[str] = set()
+
+    def noting_photos(entries: Iterator[Entry]) -> Iterator[Entry]:
+        for e in entries:
+            if e.kind == "result.submitted":
+                refs.update(e.payload.get("photos", []))
+            yield e
+
+    state = verify_chain(noting_photos(_read_jsonl(log_file)), report, progress)
     totals_file = directory / "totals.json"
     if report.broken_seq is None and totals_file.exists():
         compare_totals(state, json.loads(totals_file.read_text())["totals"], report)
     photo_dir = directory / "photos"
-    refs: set[str] = set()
-    for e in _read_jsonl(log_file):
-        if e.kind == "result.submitted":
-            refs.update(e.payload.get("photos", []))
     for sha in sorted(refs):
         path = photo_dir / sha[:2] / sha
         if path.exists():

@@ -151,11 +151,10 @@ class Ledger:
         with self._lock:
             if self._state is None:
                 return 0  # not loaded yet: the first use reads the whole log anyway
-            state, entries, changes = self._state, [], Changes()
+            state = self._state
             with self.db.reader.connect() as conn:
-                for e in read_entries(conn, after=state.seq):
-                    changes.merge(apply(state, e))
-                    entries.append(e)
+                head_seq = conn.execute(select(t.log_head.c.seq)).scalar_one()
+                entries, changes = self._catch_up(conn, state, head_seq)
             self.committed_seq = state.seq
             if entries and self.on_commit:
                 self.on_commit(entries, changes)

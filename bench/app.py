@@ -1,5 +1,5 @@
 """The server under test: rekap's app exactly as `rekap serve --workers N` builds it, plus one static-bytes
-route that is the baseline of the read benchmark (same process, same Uvicorn, same threadpool)."""
+route that is the baseline of the read benchmark (same process, same Uvicorn, same middleware)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def create() -> FastAPI:
     app = app_from_env()
 
     @app.get("/bench/static", include_in_schema=False)
-    def static() -> Response:  # a plain def, like rekap's routes: it runs in the same threadpool
+    async def static() -> Response:  # on the event loop, like rekap's public reads: no threadpool hop
         return Response(STATIC, media_type="application/json")
 
     return app

@@ -12,25 +12,25 @@ def test_same_version_is_built_once_and_new_version_rebuilds():
         builds.append(tag)
         return tag.encode()
 
-    assert cache.get("k", 1, lambda: build("a")) == b"a"
-    assert cache.get("k", 1, lambda: build("b")) == b"a"
-    assert cache.get("k", 2, lambda: build("c")) == b"c"
+    assert cache.get("k", 1, lambda: build("a")).body == b"a"
+    assert cache.get("k", 1, lambda: build("b")).body == b"a"
+    assert cache.get("k", 2, lambda: build("c")).body == b"c"
     assert builds == ["a", "c"]
 
 
 def test_allowed_staleness_serves_the_recent_answer_then_expires():
     cache = AnswerCache()
     cache.get("k", 1, lambda: b"old")
-    assert cache.get("k", 2, lambda: b"new", max_stale=5.0) == b"old"
+    assert cache.get("k", 2, lambda: b"new", max_stale=5.0).body == b"old"
     time.sleep(0.06)
-    assert cache.get("k", 2, lambda: b"new", max_stale=0.05) == b"new"
+    assert cache.get("k", 2, lambda: b"new", max_stale=0.05).body == b"new"
 
 
 def test_least_recently_used_answers_are_dropped():
     cache = AnswerCache(max_entries=2)
     for k in ("a", "b", "c"):
         cache.get(k, 1, lambda k=k: k.encode())
-    assert cache.get("a", 1, lambda: b"rebuilt") == b"rebuilt"
+    assert cache.get("a", 1, lambda: b"rebuilt").body == b"rebuilt"
 
 
 def test_totals_answer_is_exact_when_quiet_and_a_tps_answer_follows_its_submissions(client, officer_token):

@@ -1,10 +1,11 @@
-"""What every use case needs: settings, database, ledger, photo files, the notification bus."""
+"""What every use case needs: settings, database, ledger, photo files, the notification bus, the read model."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from rekap.services.bus import Bus
+from rekap.services.readmodel import Board
 from rekap.settings import Settings
 from rekap.store.db import Database
 from rekap.store.ledger import Ledger
@@ -18,8 +19,10 @@ class Context:
     ledger: Ledger
     photos: PhotoFiles
     bus: Bus
+    board: Board
 
     @classmethod
     def open(cls, settings: Settings, db: Database) -> Context:
         bus = Bus()
-        return cls(settings, db, Ledger(db, on_commit=bus.publish), PhotoFiles(settings.photo_dir), bus)
+        ledger = Ledger(db, on_commit=bus.publish)
+        return cls(settings, db, ledger, PhotoFiles(settings.photo_dir), bus, Board(ledger, bus))

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, func, select, true
+from sqlalchemy import func, select, true
 
+from rekap.domain.contest import Contest
 from rekap.domain.errors import UnknownContest, UnknownRegion, UnknownTps
-from rekap.domain.regions import NATION, NATION_NAME, is_within, level_of
+from rekap.domain.fold import Totals
+from rekap.domain.regions import NATION, Region, is_within, level_of
 from rekap.services.context import Context
+from rekap.services.readmodel import RegionTree
 from rekap.store import tables as t
 from rekap.store.ledger import entry_from_row
 
@@ -143,27 +147,15 @@ PROVISIONAL_NOTE = (
 )
 
 
-def _region_ref(conn: Connection, code: str) -> RegionRef:
-    if code == NATION:
-        return RegionRef(code=NATION, name=NATION_NAME, level=0)
-    row = conn.execute(select(t.regions).where(t.regions.c.code == code)).first()
-    if row is None:
+def region_ref(r: Region) -> RegionRef:
+    return RegionRef(code=r.code, name=r.name, level=r.level)
+
+
+def _known(tree: RegionTree, code: str) -> Region:
+    r = tree.regions.get(code)
+    if r is None:
         raise UnknownRegion(f"no region {code!r}", field="region_code")
-    return RegionRef(code=row.code, name=row.name, level=row.level)
-
-
-def _path(conn: Connection, code: str) -> list[RegionRef]:
-    parts = code.split(".") if code != NATION else []
-    codes = [".".join(parts[:i]) for i in range(1, len(parts))]
-    rows = {r.code: r for r in conn.execute(select(t.regions).where(t.regions.c.code.in_(codes)))} if codes else {}
-    out = [RegionRef(code=NATION, name=NATION_NAME, level=0)]
-    out += [RegionRef(code=c, name=rows[c].name, level=rows[c].level) for c in codes if c in rows]
-    return out
-
-
-def _children(conn: Connection, code: str) -> list[RegionRef]:
-    rows = conn.execute(select(t.regions).where(t.regions.c.parent == code).order_by(t.regions.c.code)).all()
-    return [RegionRef(code=r.code, name=r.name, level=r.level) for r in rows]
+    return r
 
 
 def _contest_out(row: Any, election_names: dict[str, str]) -> ContestOut:
@@ -178,25 +170,38 @@ def _contest_out(row: Any, election_names: dict[str, str]) -> ContestOut:
 
 
 def list_contests(ctx: Context) -> list[ContestOut]:
+    """From the database, so that a process which never folds the log (`rekap publish`) can list them too."""
     with ctx.db.reader.connect() as conn:
         names = {r.id: r.name for r in conn.execute(select(t.elections))}
         return [_contest_out(r, names) for r in conn.execute(select(t.contests).order_by(t.contests.c.id))]
 
 
+def _contest(ctx: Context, contest_id: str) -> Contest:
+    c = ctx.board.structure.contests.get(contest_id)
+    if c is None:
+        raise UnknownContest(f"no contest {contest_id!r}", field="contest_id")
+    return c
+
+
 def get_contest(ctx: Context, contest_id: str) -> ContestOut:
-    with ctx.db.reader.connect() as conn:
-        row = conn.execute(select(t.contests).where(t.contests.c.id == contest_id)).first()
-        if row is None:
-            raise UnknownContest(f"no contest {contest_id!r}", field="contest_id")
-        names = {r.id: r.name for r in conn.execute(select(t.elections))}
-        return _contest_out(row, names)
+    c = _contest(ctx, contest_id)
+    return ContestOut(
+        id=c.id,
+        election=c.election,
+        election_name=ctx.board.structure.election_names.get(c.election, ""),
+        name=c.name,
+        scope=c.scope,
+        candidates=[
+            CandidateOut(number=k.number, names=list(k.names), party=k.party, color=k.color) for k in c.candidates
+        ],
+    )
 
 
 def get_region(ctx: Context, code: str) -> RegionOut:
+    tree = ctx.board.structure.tree
+    region = _known(tree, code)
+    path = [region_ref(r) for r in tree.ancestors(code)]
     with ctx.db.reader.connect() as conn:
-        ref = _region_ref(conn, code)
-        path = _path(conn, code) if code != NATION else []
-        kids = _children(conn, code)
         if level_of(code) == 4:
             n = conn.execute(select(func.count()).select_from(t.tps).where(t.tps.c.kelurahan == code)).scalar_one()
         else:
@@ -206,77 +211,103 @@ def get_region(ctx: Context, code: str) -> RegionOut:
                 .where(t.tps.c.kelurahan.like(code + ".%") if code != NATION else true())
             ).scalar_one()
         stream = conn.execute(select(t.streams.c.url).where(t.streams.c.region == code)).scalar()
-        return RegionOut(
-            **ref.model_dump(),
-            parent=path[-1] if path else None,
-            path=path,
-            children=kids,
-            tps_count=n,
-            stream_url=stream,
-        )
+    return RegionOut(
+        code=region.code,
+        name=region.name,
+        level=region.level,
+        parent=path[-1] if path else None,
+        path=path,
+        children=[region_ref(tree.regions[c]) for c in tree.children.get(code, [])],
+        tps_count=n,
+        stream_url=stream,
+    )
 
 
-def totals_core(region: RegionRef, row: Any, numbers: list[int]) -> TotalsCore:
-    """One region's totals as served, from its stored row (None: nothing counted yet)."""
-    votes = json.loads(row.votes) if row else {}
+def totals_from_row(row: Any) -> Totals:
+    """A stored totals row as the fold's Totals (for readers of the database rather than of the read model)."""
+    return Totals(
+        votes={int(k): v for k, v in json.loads(row.votes).items()},
+        **{f: getattr(row, f) for f in _TOTALS_COUNTS},
+        last_seq=row.last_seq,
+        updated_at=row.updated_at,
+    )
+
+
+_TOTALS_COUNTS = (
+    "valid",
+    "invalid",
+    "voters",
+    "tps_reported",
+    "tps_total",
+    "dpt_reported",
+    "dpt_total",
+    "flagged",
+    "disagreements",
+)
+_NOTHING_YET = Totals()
+
+
+def totals_core(region: RegionRef, x: Totals | None, numbers: Sequence[int]) -> TotalsCore:
+    """One region's totals as served (None: nothing counted yet)."""
+    x = x or _NOTHING_YET
     return TotalsCore(
         region=region,
-        votes=[CandidateVotes(number=n, votes=int(votes.get(str(n), 0))) for n in numbers],
-        valid=row.valid if row else 0,
-        invalid=row.invalid if row else 0,
-        voters=row.voters if row else 0,
+        votes=[CandidateVotes(number=n, votes=x.votes.get(n, 0)) for n in numbers],
+        valid=x.valid,
+        invalid=x.invalid,
+        voters=x.voters,
         progress=Progress(
-            tps_reported=row.tps_reported if row else 0,
-            tps_total=row.tps_total if row else 0,
-            dpt_reported=row.dpt_reported if row else 0,
-            dpt_total=row.dpt_total if row else 0,
+            tps_reported=x.tps_reported,
+            tps_total=x.tps_total,
+            dpt_reported=x.dpt_reported,
+            dpt_total=x.dpt_total,
         ),
-        flagged=row.flagged if row else 0,
-        disagreements=row.disagreements if row else 0,
-        last_seq=row.last_seq if row else 0,
-        updated_at=row.updated_at if row else "",
+        flagged=x.flagged,
+        disagreements=x.disagreements,
+        last_seq=x.last_seq,
+        updated_at=x.updated_at,
+    )
+
+
+def totals_out(
+    tree: RegionTree,
+    contest: tuple[str, str, Sequence[int]],
+    code: str,
+    totals_of: Callable[[str], Totals | None],
+    simulated: bool,
+) -> TotalsOut:
+    """A region's totals with its children and path; `contest` is (id, scope, ballot numbers)."""
+    contest_id, scope, numbers = contest
+    region = region_ref(_known(tree, code))
+    core = totals_core(region, totals_of(code), numbers)
+    return TotalsOut(
+        **dict(core),
+        contest=contest_id,
+        simulated=simulated,
+        note=PROVISIONAL_NOTE,
+        path=[region_ref(r) for r in tree.ancestors(code)],
+        children=[
+            totals_core(region_ref(_known(tree, k)), totals_of(k), numbers) for k in tree.shown_children(code, scope)
+        ],
     )
 
 
 def totals_for(ctx: Context, contest_id: str, region_code: str) -> TotalsOut:
-    contest = get_contest(ctx, contest_id)
-    numbers = [c.number for c in contest.candidates]
-    with ctx.db.reader.connect() as conn:
-        region = _region_ref(conn, region_code)
-        row = conn.execute(
-            select(t.totals).where(t.totals.c.region == region_code, t.totals.c.contest == contest_id)
-        ).first()
-        kids = (
-            _children(conn, region_code)
-            if is_within(region_code, contest.scope)
-            else ([_region_ref(conn, contest.scope)] if is_within(contest.scope, region_code) else [])
-        )
-        child_rows = (
-            {
-                r.region: r
-                for r in conn.execute(
-                    select(t.totals).where(
-                        t.totals.c.contest == contest_id, t.totals.c.region.in_([k.code for k in kids])
-                    )
-                )
-            }
-            if kids
-            else {}
-        )
-        core = totals_core(region, row, numbers)
-        return TotalsOut(
-            **core.model_dump(),
-            contest=contest_id,
-            simulated=ctx.settings.simulated,
-            note=PROVISIONAL_NOTE,
-            path=_path(conn, region_code) if region_code != NATION else [],
-            children=[totals_core(k, child_rows.get(k.code), numbers) for k in kids],
-        )
+    """From the committed read model in memory: no database round trip."""
+    contest = _contest(ctx, contest_id)
+    board = ctx.board
+    return totals_out(
+        board.structure.tree,
+        (contest.id, contest.scope, contest.numbers),
+        region_code,
+        lambda code: board.totals(code, contest_id),
+        ctx.settings.simulated,
+    )
 
 
 def all_totals(ctx: Context, contest_id: str) -> list[dict[str, Any]]:
     """Every region's totals of one contest, as stored: what `rekap verify --url` compares against."""
-    get_contest(ctx, contest_id)
+    _contest(ctx, contest_id)
     with ctx.db.reader.connect() as conn:
         rows = conn.execute(select(t.totals).where(t.totals.c.contest == contest_id).order_by(t.totals.c.region))
         return [_totals_dict(r) for r in rows]
@@ -288,59 +319,48 @@ def _totals_dict(r: Any) -> dict[str, Any]:
     return d
 
 
-def _role_of(actor: str, roles: dict[str, str]) -> str:
+def _role_of(actor: str, role: str | None) -> str:
     if actor.startswith("token:"):
-        return roles.get(actor.removeprefix("token:"), "token")
+        return role or "token"
     return actor.split(":", 1)[0]
 
 
 def tps_detail(ctx: Context, code: str) -> TpsOut:
+    structure = ctx.board.structure
+    s = t.submissions.c
+    # the entry hash and the submitter's role come with each submission: one query for the whole history
+    history = (
+        select(t.submissions, t.log.c.hash, t.tokens.c.role)
+        .join(t.log, t.log.c.seq == s.seq)
+        .outerjoin(t.tokens, t.tokens.c.id == func.substr(s.actor, len("token:") + 1))
+        .where(s.tps == code)
+        .order_by(s.seq)
+    )
     with ctx.db.reader.connect() as conn:
         row = conn.execute(select(t.tps).where(t.tps.c.code == code)).first()
         if row is None:
             raise UnknownTps(f"no TPS {code!r}", field="tps_code")
-        path = _path(conn, row.kelurahan)
-        kelurahan = _region_ref(conn, row.kelurahan)
         accepted = {r.contest: r for r in conn.execute(select(t.accepted).where(t.accepted.c.tps == code))}
-        subs = conn.execute(
-            select(t.submissions).where(t.submissions.c.tps == code).order_by(t.submissions.c.seq)
-        ).all()
-        hashes = (
-            {
-                r.seq: r.hash
-                for r in conn.execute(select(t.log.c.seq, t.log.c.hash).where(t.log.c.seq.in_([s.seq for s in subs])))
-            }
-            if subs
-            else {}
-        )
-        token_ids = sorted({s.actor.removeprefix("token:") for s in subs if s.actor.startswith("token:")})
-        roles = (
-            {
-                r.id: r.role
-                for r in conn.execute(select(t.tokens.c.id, t.tokens.c.role).where(t.tokens.c.id.in_(token_ids)))
-            }
-            if token_ids
-            else {}
-        )
-        contests = [
-            r for r in conn.execute(select(t.contests).order_by(t.contests.c.id)) if is_within(row.kelurahan, r.scope)
-        ]
+        subs = conn.execute(history).all()
+    kelurahan = region_ref(_known(structure.tree, row.kelurahan))
     results = []
-    for c in contests:
+    for c in sorted(structure.contests.values(), key=lambda c: c.id):
+        if not is_within(row.kelurahan, c.scope):
+            continue
         acc = accepted.get(c.id)
         results.append(
             ContestResultOut(
                 contest=c.id,
                 accepted=_accepted_dict(acc) if acc else None,
                 disagreement=bool(acc and acc.disagreement),
-                submissions=[_submission_out(s, hashes, roles, acc) for s in subs if s.contest == c.id],
+                submissions=[_submission_out(x, acc) for x in subs if x.contest == c.id],
             )
         )
     return TpsOut(
         code=row.code,
         number=row.number,
         kelurahan=kelurahan,
-        path=[*path, kelurahan],
+        path=[*(region_ref(r) for r in structure.tree.ancestors(row.kelurahan)), kelurahan],
         dpt=row.dpt,
         dpt_male=row.dpt_male,
         dpt_female=row.dpt_female,
@@ -359,14 +379,14 @@ def _accepted_dict(r: Any) -> dict[str, Any]:
     return d
 
 
-def _submission_out(s: Any, hashes: dict[int, str], roles: dict[str, str], acc: Any) -> SubmissionOut:
+def _submission_out(s: Any, acc: Any) -> SubmissionOut:
     source = f"{s.source_kind}:{s.source_candidate}" if s.source_candidate is not None else s.source_kind
     return SubmissionOut(
         seq=s.seq,
-        hash=hashes.get(s.seq, ""),
+        hash=s.hash,
         at=s.at,
         source=source,
-        actor_role=_role_of(s.actor, roles),
+        actor_role=_role_of(s.actor, s.role),
         result=json.loads(s.result),
         photos=json.loads(s.photos),
         findings=json.loads(s.findings),

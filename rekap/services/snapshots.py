@@ -18,16 +18,19 @@ import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, select
 
 from rekap.domain.errors import InvalidInput
+from rekap.domain.fold import Totals
 from rekap.domain.log import now_iso
-from rekap.domain.regions import NATION, NATION_NAME, is_within, path_of
+from rekap.domain.regions import Region
 from rekap.services import queries
 from rekap.services.context import Context
+from rekap.services.readmodel import RegionTree
 from rekap.store import tables as t
 
 POINTER = "current.json"
@@ -122,38 +125,8 @@ class Published:
     files: int
 
 
-@dataclass(frozen=True)
-class _Region:
-    code: str
-    name: str
-    level: int
-    parent: str
-
-
-class _Tree:
-    """Regions by code and children by parent, read once per publish."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.regions = {NATION: _Region(NATION, NATION_NAME, 0, "")}
-        self.children: dict[str, list[str]] = {}
-        for r in conn.execute(select(t.regions).order_by(t.regions.c.code)):
-            self.regions[r.code] = _Region(r.code, r.name, r.level, r.parent)
-            self.children.setdefault(r.parent, []).append(r.code)
-
-    def ref(self, code: str) -> queries.RegionRef:
-        r = self.regions[code]
-        return queries.RegionRef(code=r.code, name=r.name, level=r.level)
-
-    def path(self, code: str) -> list[queries.RegionRef]:
-        """Nation first, then the ancestors of `code` that are known (as the API's path)."""
-        if code == NATION:
-            return []
-        return [self.ref(c) for c in reversed(path_of(code)[1:]) if c in self.regions]
-
-    def shown_children(self, code: str, scope: str) -> list[str]:
-        if is_within(code, scope):
-            return self.children.get(code, [])
-        return [scope] if is_within(scope, code) else []
+def _tree(conn: Connection) -> RegionTree:
+    return RegionTree(Region(r.code, r.name, r.level, r.parent) for r in conn.execute(select(t.regions)))
 
 
 def _totals_rows(conn: Connection, contest: str, regions: Iterable[str] | None) -> dict[str, Any]:
@@ -167,8 +140,13 @@ def _totals_rows(conn: Connection, contest: str, regions: Iterable[str] | None) 
     return out
 
 
+def _totals(rows: dict[str, Any], code: str) -> Totals | None:
+    row = rows.get(code)
+    return queries.totals_from_row(row) if row is not None else None
+
+
 def _contest_files(
-    ctx: Context, conn: Connection, tree: _Tree, contest: queries.ContestOut, since: int
+    ctx: Context, conn: Connection, tree: RegionTree, contest: queries.ContestOut, since: int
 ) -> list[tuple[str, bytes, int]]:
     """(key, bytes, last_seq) of every totals file of `contest` changed after `since`."""
     q = select(t.totals).where(t.totals.c.contest == contest.id, t.totals.c.last_seq > since)
@@ -178,21 +156,12 @@ def _contest_files(
     needed = {k for code in changed for k in tree.shown_children(code, contest.scope)}
     rows = _totals_rows(conn, contest.id, None if len(needed) > READ_ALL_ABOVE else needed - changed.keys())
     rows.update(changed)
-    numbers = [c.number for c in contest.candidates]
+    key = (contest.id, contest.scope, [c.number for c in contest.candidates])
     files = []
     for code, row in sorted(changed.items()):
         if code not in tree.regions:
             continue
-        out = queries.TotalsOut(
-            **queries.totals_core(tree.ref(code), row, numbers).model_dump(),
-            contest=contest.id,
-            simulated=ctx.settings.simulated,
-            note=queries.PROVISIONAL_NOTE,
-            path=tree.path(code),
-            children=[
-                queries.totals_core(tree.ref(k), rows.get(k), numbers) for k in tree.shown_children(code, contest.scope)
-            ],
-        )
+        out = queries.totals_out(tree, key, code, partial(_totals, rows), ctx.settings.simulated)
         files.append((totals_key(contest.id, code, row.last_seq), out.model_dump_json().encode(), row.last_seq))
     return files
 
@@ -216,7 +185,7 @@ def publish(ctx: Context, sink: Sink, full: bool = False, progress: Progress | N
                 since = 0  # the target was published from another log: start over
         if since == head.seq:
             return Published(head.seq, since, 0)
-        tree = _Tree(conn)
+        tree = _tree(conn)
         contests = queries.list_contests(ctx)
         written = 0
         roots: dict[str, Any] = {}

@@ -80,6 +80,17 @@ class Ledger:
                 self._state = self._load()
             return self._state
 
+    def read_committed(self, fn: Callable[[State], None]) -> None:
+        """Call fn with the fold while no write is in flight, so what it sees is exactly what is committed."""
+        with self._lock:
+            if self._state is None:
+                self._state = self._load()
+            fn(self._state)
+
+    def peek(self) -> State | None:
+        """The fold without taking the lock: for on_commit listeners, which already run under it."""
+        return self._state
+
     def entries_per_second(self) -> int:
         """How many entries this process appended in the last second (capped at 1024)."""
         cutoff = time.monotonic() - 1.0

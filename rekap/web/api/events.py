@@ -22,7 +22,7 @@ from fastapi.responses import StreamingResponse
 from rekap.domain.errors import InvalidInput, RekapError
 from rekap.services.bus import Committed
 from rekap.services.context import Context
-from rekap.web.deps import get_ctx
+from rekap.web.deps import ctx_of
 from rekap.web.pages import live
 from rekap.web.pages.i18n import DEFAULT_LANG, LANGS, locale
 
@@ -203,7 +203,7 @@ def hub_for(request: Request) -> Hub:
     if hub is None or hub.loop is not loop:  # first reader, or the app runs in a new loop (a restarted server)
         if hub is not None:
             hub.close()
-        hub = request.app.state.event_hub = Hub(get_ctx(request), loop)
+        hub = request.app.state.event_hub = Hub(ctx_of(request), loop)
     return hub
 
 

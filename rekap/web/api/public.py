@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from rekap.services import queries
-from rekap.services.context import Context
 from rekap.web.cache import AnswerCache
 from rekap.web.deps import CtxDep, etagged, json_bytes, public_json
 
@@ -36,38 +35,23 @@ TOTALS_MAX_STALE = 0.25
 BUSY_ENTRIES_PER_SECOND = 50
 
 
-def _versioned(
-    request: Request,
-    ctx: Context,
-    key: Hashable,
-    version: tuple[int, int] | None,
-    build: Callable[[], Any],
-    max_stale: float = 0.0,
-) -> Response:
-    """The JSON answer cached per version of the fold; uncached when there is no version or the fold in
-    memory is ahead of what is committed (the database would still show the older data)."""
-    if version is None or max(version) > ctx.ledger.committed_seq:
-        return public_json(request, build())
-    cache: AnswerCache = request.app.state.answers
-    body = cache.get(key, version, lambda: json_bytes(build()), max_stale=max_stale)
-    return etagged(request, body, "application/json")
-
-
 @router.get("/contests/{contest_id}/totals/{region_code}", response_model=queries.TotalsOut)
-def get_totals(request: Request, contest_id: str, region_code: str, ctx: CtxDep) -> Response:
-    state = ctx.ledger.state
-    row = state.totals.get((region_code, contest_id))
+async def get_totals(request: Request, contest_id: str, region_code: str, ctx: CtxDep) -> Response:
+    # on the event loop: the answer comes from memory (the committed read model), never from the database
+    board = ctx.board
+    row = board.totals(region_code, contest_id)
+    if row is None:  # nothing counted there, or no such contest or region: nothing worth keeping
+        return public_json(request, queries.totals_for(ctx, contest_id, region_code))
     # any change below a region passes through its own totals row, so its last_seq versions the answer
-    version = (row.last_seq, state.structure_seq) if row else None
     busy = ctx.ledger.entries_per_second() >= BUSY_ENTRIES_PER_SECOND
-    return _versioned(
-        request,
-        ctx,
+    answers: AnswerCache = request.app.state.answers
+    answer = answers.get(
         ("totals", contest_id, region_code),
-        version,
-        lambda: queries.totals_for(ctx, contest_id, region_code),
+        (row.last_seq, board.structure.seq),
+        lambda: json_bytes(queries.totals_for(ctx, contest_id, region_code)),
         max_stale=TOTALS_MAX_STALE if busy else 0.0,
     )
+    return etagged(request, answer, "application/json")
 
 
 @router.get("/contests/{contest_id}/totals", response_model=list[dict[str, Any]])
@@ -77,10 +61,16 @@ def get_all_totals(request: Request, contest_id: str, ctx: CtxDep) -> Response:
 
 
 @router.get("/tps/{tps_code}", response_model=queries.TpsOut)
-def get_tps(request: Request, tps_code: str, ctx: CtxDep) -> Response:
-    state = ctx.ledger.state
-    version = (state.tps_seq.get(tps_code, 0), state.structure_seq) if tps_code in state.tps else None
-    return _versioned(request, ctx, ("tps", tps_code), version, lambda: queries.tps_detail(ctx, tps_code))
+async def get_tps(request: Request, tps_code: str, ctx: CtxDep) -> Response:
+    # a hit is answered on the event loop; only a miss goes to a thread for its two queries
+    board = ctx.board
+    key, version = ("tps", tps_code), (board.tps_seq(tps_code), board.structure.seq)
+    answers: AnswerCache = request.app.state.answers
+    answer = answers.peek(key, version)
+    if answer is None:
+        body = await run_in_threadpool(lambda: json_bytes(queries.tps_detail(ctx, tps_code)))
+        answer = answers.put(key, version, body)
+    return etagged(request, answer, "application/json")
 
 
 @router.get("/log", response_model=queries.LogPage)

@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.types import Scope
 
 from rekap.services.dashboard import STATUSES
-from rekap.web.cache import AnswerCache
+from rekap.web.cache import Answer, AnswerCache
 from rekap.web.deps import etagged
 from rekap.web.pages import live
 from rekap.web.pages.i18n import DEFAULT_LANG, LANGS, Locale
@@ -130,7 +130,7 @@ def render(request: Request, loc: Locale, template: str, status: int = 200, **co
     return etagged(request, body, "text/html; charset=utf-8")
 
 
-def cached(request: Request, version: Hashable | None, build: Callable[[], bytes]) -> bytes:
+def cached(request: Request, version: Hashable | None, build: Callable[[], bytes]) -> bytes | Answer:
     """The answer for this URL built once per version of the data it shows (None: build it every time)."""
     if version is None:
         return build()

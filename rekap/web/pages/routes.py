@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from rekap.domain.errors import InvalidInput, NotFound
 from rekap.services import queries
 from rekap.services.context import Context
+from rekap.web.cache import Answer
 from rekap.web.deps import CtxDep, etagged
 from rekap.web.pages import downloads, views
 from rekap.web.pages.i18n import Locale, locale
@@ -87,7 +88,7 @@ def contest_page(
     return _region(request, ctx, loc, contest_id, queries.get_contest(ctx, contest_id).scope, map_mode)
 
 
-def _csv(request: Request, body: bytes, filename: str) -> Response:
+def _csv(request: Request, body: bytes | Answer, filename: str) -> Response:
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     return etagged(request, body, "text/csv; charset=utf-8", extra_headers=disposition)
 

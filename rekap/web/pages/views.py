@@ -134,14 +134,10 @@ def region_page(ctx: Context, contest_id: str, code: str, loc: Locale, map_width
 
 def region_version(ctx: Context, contest_id: str, code: str) -> tuple[int, int] | None:
     """What a region page shows changes only with its own totals row (every change below it passes through that
-    row) or with names, TPS, contests and streams (structure_seq). None: not cacheable now."""
-    state = ctx.ledger.state
-    row = state.totals.get((code, contest_id))
-    if row is None:
-        return None
-    version = (row.last_seq, state.structure_seq)
-    # the fold may run ahead of the database inside a write: never cache what is not committed yet
-    return version if max(version) <= ctx.ledger.committed_seq else None
+    row) or with names, TPS, contests and streams (structure seq). None: not cacheable (nothing counted there)."""
+    board = ctx.board
+    row = board.totals(code, contest_id)
+    return (row.last_seq, board.structure.seq) if row is not None else None
 
 
 def contest_for(contests: list[queries.ContestOut], code: str) -> queries.ContestOut | None:

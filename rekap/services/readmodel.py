@@ -1,0 +1,125 @@
+"""The committed read model: every total, the region tree and the contests as of the last commit this process
+has seen, in memory, so public totals and live pages cost no database round trip.
+
+It is fed by the bus, which speaks only after a commit (this process's own writes and, through the follower,
+other processes'). The fold in memory runs ahead inside a write transaction that may still roll back; the read
+model never does, so a reader never sees a number that was not committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from rekap.domain.contest import Contest
+from rekap.domain.fold import State, Totals
+from rekap.domain.regions import NATION, NATION_NAME, Region, is_within, path_of
+from rekap.services.bus import Bus, Committed
+from rekap.store.ledger import Ledger
+
+#: Entry kinds that change names, the tree or the contests (results and tokens change none of them).
+TREE_KINDS = frozenset({"regions.imported", "election.defined"})
+
+
+class RegionTree:
+    """Regions by code and children by parent."""
+
+    def __init__(self, regions: Iterable[Region]) -> None:
+        self.regions: dict[str, Region] = {NATION: Region(NATION, NATION_NAME, 0, "")}
+        self.children: dict[str, list[str]] = {}
+        for r in sorted(regions, key=lambda r: r.code):
+            if r.code == NATION:
+                continue
+            self.regions[r.code] = r
+            self.children.setdefault(r.parent, []).append(r.code)
+
+    def ancestors(self, code: str) -> list[Region]:
+        """Nation first, then the known ancestors of `code` (not `code` itself; none for the nation)."""
+        if code == NATION:
+            return []
+        return [self.regions[c] for c in reversed(path_of(code)[1:]) if c in self.regions]
+
+    def shown_children(self, code: str, scope: str) -> list[str]:
+        """The regions a totals answer lists under `code` for a contest of `scope`: its children inside the
+        scope, or the scope itself for a region above it."""
+        if is_within(code, scope):
+            return self.children.get(code, [])
+        return [scope] if is_within(scope, code) else []
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What changes only with imports and contest definitions; replaced whole, never edited."""
+
+    seq: int  # the fold's structure_seq when it was taken: versions cached answers
+    tree: RegionTree
+    contests: dict[str, Contest]
+    election_names: dict[str, str]
+
+
+def _structure_of(state: State) -> Structure:
+    names = {e.id: e.name for e in state.elections.values()}
+    return Structure(state.structure_seq, RegionTree(state.regions.values()), dict(state.contests), names)
+
+
+def _copy(t: Totals) -> Totals:
+    return replace(t, votes=dict(t.votes))
+
+
+class Board:
+    """Committed totals per (region, contest). Loaded whole on first use, then kept current by the bus."""
+
+    def __init__(self, ledger: Ledger, bus: Bus) -> None:
+        self._ledger = ledger
+        self._totals: dict[tuple[str, str], Totals] = {}
+        self._structure: Structure | None = None
+        self._tps_seq: dict[str, int] = {}
+        self.seq = 0  # the last committed entry folded in
+        bus.subscribe(self._on_commit)
+
+    @property
+    def structure(self) -> Structure:
+        s = self._structure
+        if s is None:
+            self._ledger.read_committed(self._load)
+            s = self._structure
+            assert s is not None
+        return s
+
+    def totals(self, region: str, contest: str) -> Totals | None:
+        self.structure  # noqa: B018 - loads the board on first use
+        return self._totals.get((region, contest))
+
+    def tps_seq(self, tps: str) -> int:
+        """The last committed submission of a TPS (0: none): versions its answers."""
+        self.structure  # noqa: B018
+        return self._tps_seq.get(tps, 0)
+
+    def _load(self, state: State) -> None:
+        """Under the ledger's lock, with no write in flight: the state is the committed one."""
+        self._totals = {k: _copy(t) for k, t in state.totals.items()}
+        self._tps_seq = dict(state.tps_seq)
+        self.seq = state.seq
+        self._structure = _structure_of(state)
+
+    def _on_commit(self, event: Committed) -> None:
+        # the writer's thread, still under the ledger's lock, right after the commit
+        if self._structure is None:
+            return  # never read yet: the first read loads everything
+        state = self._ledger.peek()
+        if state is None:
+            return
+        if event.seq - len(event.kinds) != self.seq:  # entries folded without us (a reload): take it all again
+            self._load(state)
+            return
+        for key in event.totals:
+            t = state.totals.get(key)
+            if t is not None:
+                self._totals[key] = _copy(t)
+        for tps, _contest in event.submitted:
+            self._tps_seq[tps] = state.tps_seq.get(tps, 0)
+        if TREE_KINDS.intersection(event.kinds):
+            self._structure = _structure_of(state)
+        elif state.structure_seq != self._structure.seq:
+            self._structure = replace(self._structure, seq=state.structure_seq)
+        self.seq = event.seq

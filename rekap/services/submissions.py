@@ -1,24 +1,29 @@
-"""Submitting a TPS result: idempotent, checked against the rules, logged, folded into the totals."""
+"""Submitting a TPS result: idempotent, checked against the rules, logged, folded into the totals.
+
+The HTTP route awaits `submit_result_async` on the event loop: a plain submission needs no database
+read of its own before the log writer takes it (the token comes from the in-process cache, the
+idempotency key is looked up by the writer under the write lock), so it costs no thread hop either.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
-from sqlalchemy.exc import IntegrityError
 
-from rekap.domain.errors import IdempotencyConflict, PhotoMissing
+from rekap.domain.errors import PhotoMissing
 from rekap.domain.fold import State
-from rekap.domain.log import Entry, canonical
+from rekap.domain.log import Draft, Entry, canonical
 from rekap.domain.rules import Finding
 from rekap.domain.submission import Report, plan_submission
 from rekap.services.context import Context
 from rekap.services.photos import known_photos
 from rekap.services.tokens import TokenInfo, touch_token
 from rekap.store import tables as t
-from rekap.store.ledger import Command
+from rekap.store.ledger import Command, Once, Replayed
 
 
 @dataclass(frozen=True)
@@ -48,18 +53,38 @@ def body_digest(report: Report) -> str:
     ).hexdigest()
 
 
-def _stored_receipt(ctx: Context, token: TokenInfo, key: str, digest: str) -> Receipt | None:
-    with ctx.db.reader.connect() as conn:
-        row = conn.execute(
-            select(t.idempotency).where(t.idempotency.c.token_id == token.id, t.idempotency.c.key == key)
-        ).first()
-        if row is None:
-            return None
-        if row.body_sha256 != digest:
-            raise IdempotencyConflict(
-                f"Idempotency-Key {key!r} was used for a different submission (seq {row.seq})", field="Idempotency-Key"
-            )
-        return _receipt_from_db(conn, row.seq, replayed=True)
+@dataclass
+class _Submission:
+    """One submission on its way through the log writer: its command, and whether its entry became the
+    accepted result (known only once the writer has folded it)."""
+
+    ctx: Context
+    token: TokenInfo
+    report: Report
+    corrected_key: tuple[str, str] | None
+    idempotency_key: str | None
+    accepted: bool = False
+
+    def command(self) -> Command:
+        once = Once(self.token.id, self.idempotency_key, body_digest(self.report)) if self.idempotency_key else None
+        return Command(self.plan, self.after, once)
+
+    def plan(self, state: State) -> Draft:
+        rejecting = self.ctx.settings.rejecting_sources
+        return plan_submission(state, self.report, self.token.reporter(), rejecting, self.corrected_key)
+
+    def after(self, conn: Connection, entry: Entry, state: State) -> None:
+        acc = state.accepted.get((self.report.tps, self.report.contest))
+        self.accepted = bool(acc and acc.seq == entry.seq)
+        touch_token(conn, self.token.id, entry.at)
+
+    def receipt(self, outcome: Entry | Replayed) -> Receipt:
+        if isinstance(outcome, Replayed):
+            with self.ctx.db.reader.connect() as conn:
+                return _receipt_from_db(conn, outcome.seq, replayed=True)
+        findings = tuple(Finding(**f) for f in outcome.payload["findings"])
+        r = self.report
+        return Receipt(outcome.seq, outcome.hash, outcome.at, r.tps, r.contest, self.accepted, findings)
 
 
 def _receipt_from_db(conn: Connection, seq: int, replayed: bool) -> Receipt:
@@ -72,50 +97,37 @@ def _receipt_from_db(conn: Connection, seq: int, replayed: bool) -> Receipt:
     return Receipt(seq, entry.hash, sub.at, sub.tps, sub.contest, bool(acc and acc.seq == seq), findings, replayed)
 
 
-def submit_result(ctx: Context, token: TokenInfo, report: Report, idempotency_key: str | None = None) -> Receipt:
-    digest = body_digest(report)
-    if idempotency_key:
-        stored = _stored_receipt(ctx, token, idempotency_key, digest)
-        if stored:
-            return stored
+def _needs_lookups(report: Report) -> bool:
+    return bool(report.photos) or report.corrects is not None
+
+
+def _prepare(ctx: Context, token: TokenInfo, report: Report, idempotency_key: str | None) -> _Submission:
+    """What must be read from the database before planning: that the photos were uploaded, and which
+    TPS×contest a correction names."""
     missing = sorted(set(report.photos) - known_photos(ctx, list(report.photos)))
     if missing:
         raise PhotoMissing(f"upload photo {missing[0]} with PUT /api/v1/photos/{missing[0]} first", field="photos")
-    corrected_key = _corrected_key(ctx, report.corrects)
-    reporter = token.reporter()
-    accepted: dict[str, bool] = {}
+    return _Submission(ctx, token, report, _corrected_key(ctx, report.corrects), idempotency_key)
 
-    def plan(state: State):  # type: ignore[no-untyped-def]
-        return plan_submission(state, report, reporter, ctx.settings.rejecting_sources, corrected_key)
 
-    def after(conn: Connection, entry: Entry, state: State) -> None:
-        acc = state.accepted.get((report.tps, report.contest))
-        accepted["now"] = bool(acc and acc.seq == entry.seq)
-        touch_token(conn, token.id, entry.at)
-        if idempotency_key:
-            conn.execute(
-                t.idempotency.insert(),
-                {
-                    "token_id": token.id,
-                    "key": idempotency_key,
-                    "body_sha256": digest,
-                    "seq": entry.seq,
-                    "hash": entry.hash,
-                    "created_at": entry.at,
-                },
-            )
+def submit_result(ctx: Context, token: TokenInfo, report: Report, idempotency_key: str | None = None) -> Receipt:
+    sub = _prepare(ctx, token, report, idempotency_key)
+    return sub.receipt(ctx.ledger.submit(sub.command()).result())
 
-    try:
-        entry = ctx.ledger.append(Command(plan, after))
-    except IntegrityError:
-        # two retries with one key raced: the loser's insert failed; answer with the winner's receipt
-        if idempotency_key:
-            stored = _stored_receipt(ctx, token, idempotency_key, digest)
-            if stored:
-                return stored
-        raise
-    findings = tuple(Finding(**f) for f in entry.payload["findings"])
-    return Receipt(entry.seq, entry.hash, entry.at, report.tps, report.contest, accepted["now"], findings)
+
+async def submit_result_async(
+    ctx: Context, token: TokenInfo, report: Report, idempotency_key: str | None = None
+) -> Receipt:
+    """`submit_result` for the event loop: database reads (photos, corrections, replays) go to a thread,
+    the rest waits for the group commit without holding one."""
+    if _needs_lookups(report):
+        sub = await asyncio.to_thread(_prepare, ctx, token, report, idempotency_key)
+    else:
+        sub = _Submission(ctx, token, report, None, idempotency_key)
+    outcome = await asyncio.wrap_future(ctx.ledger.submit(sub.command()))
+    if isinstance(outcome, Replayed):
+        return await asyncio.to_thread(sub.receipt, outcome)
+    return sub.receipt(outcome)
 
 
 def _corrected_key(ctx: Context, seq: int | None) -> tuple[str, str] | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import time
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, select, update
 
@@ -15,9 +17,10 @@ from rekap.domain.log import Draft
 from rekap.domain.regions import NATION
 from rekap.domain.result import Source
 from rekap.domain.submission import Reporter
+from rekap.services.bus import Committed
 from rekap.services.context import Context
 from rekap.store import tables as t
-from rekap.store.ledger import Command
+from rekap.store.ledger import Command, Ledger
 
 ROLES = ("admin", "operator", "officer", "witness", "volunteer", "importer")
 _SOURCE_OF_ROLE = {
@@ -104,14 +107,70 @@ def revoke_token(ctx: Context, token_id: str, actor: str) -> None:
     ctx.ledger.append(Command(lambda _s: Draft("token.revoked", {"id": token_id}, actor), mark))
 
 
+class _KnownTokens:
+    """The tokens one process has authenticated, by digest, so most requests need no database read. Any
+    `token.revoked` entry this process commits, or folds from another worker (the follower hears of each
+    commit), empties it: a revoked token is refused at once here and within a moment in the other workers."""
+
+    #: a national election has a token per TPS; beyond this many the oldest are forgotten (and re-read)
+    MAX = 100_000
+
+    def __init__(self) -> None:
+        self.by_digest: dict[str, TokenInfo] = {}
+        self.generation = 0  # bumped by every revocation: a read that raced one must not refill the cache
+        self._lock = threading.Lock()
+
+    def heard(self, event: Committed) -> None:
+        if "token.revoked" in event.kinds:
+            with self._lock:
+                self.by_digest.clear()
+                self.generation += 1
+
+    def remember(self, digest: str, info: TokenInfo, generation: int) -> None:
+        with self._lock:
+            if generation != self.generation:
+                return
+            if len(self.by_digest) >= self.MAX:
+                del self.by_digest[next(iter(self.by_digest))]
+            self.by_digest[digest] = info
+
+
+_known: WeakKeyDictionary[Ledger, _KnownTokens] = WeakKeyDictionary()  # one per database a process writes to
+_known_lock = threading.Lock()
+
+
+def _known_tokens(ctx: Context) -> _KnownTokens:
+    known = _known.get(ctx.ledger)
+    if known is None:
+        with _known_lock:
+            known = _known.get(ctx.ledger)
+            if known is None:
+                known = _known[ctx.ledger] = _KnownTokens()
+                ctx.bus.subscribe(known.heard)
+    return known
+
+
+def known_token(ctx: Context, secret: str | None) -> TokenInfo | None:
+    """The token of `secret` if this process knows it already: no database read, so an event loop may ask."""
+    return _known_tokens(ctx).by_digest.get(_digest(secret)) if secret else None
+
+
 def authenticate(ctx: Context, secret: str | None) -> TokenInfo:
     if not secret:
         raise Unauthorized("send Authorization: Bearer <token>")
+    digest = _digest(secret)
+    known = _known_tokens(ctx)
+    info = known.by_digest.get(digest)
+    if info is not None:
+        return info
+    generation = known.generation
     with ctx.db.reader.connect() as conn:
-        row = conn.execute(select(t.tokens).where(t.tokens.c.token_hash == _digest(secret))).first()
+        row = conn.execute(select(t.tokens).where(t.tokens.c.token_hash == digest)).first()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("token unknown or revoked")
-    return TokenInfo(row.id, row.name, row.role, row.scope, row.candidate)
+    info = TokenInfo(row.id, row.name, row.role, row.scope, row.candidate)
+    known.remember(digest, info, generation)
+    return info
 
 
 def list_tokens(ctx: Context) -> list[dict[str, object]]:

@@ -12,13 +12,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, select, text, update
+from sqlalchemy import Connection, delete, select, text, tuple_, update
 
-from rekap.domain.errors import RekapError
+from rekap.domain.errors import IdempotencyConflict, RekapError
 from rekap.domain.fold import Changes, State, apply
 from rekap.domain.log import Draft, Entry, canonical_text, now_iso, seal
+from rekap.store import batch
 from rekap.store import tables as t
 from rekap.store.db import Database
 from rekap.store.projection import CHUNK, all_rows, insert_all, persist, submission_row
@@ -28,18 +30,44 @@ Plan = Callable[[State], Draft]
 AfterAppend = Callable[[Connection, Entry, State], None]
 
 
+#: The most commands one transaction takes: bounds its size and the wait of the first caller in it.
+MAX_BATCH = 512
+
+
+@dataclass(frozen=True)
+class Once:
+    """An idempotency key: one (token, key) logs at most one entry. It is looked up under the write lock, so
+    two retries racing in two workers cannot both get in, and the first one's entry answers the others."""
+
+    token_id: str
+    key: str
+    digest: str  # SHA-256 of the request body: the same key with another body is a conflict
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """The command's key had already logged entry `seq` with the same body: nothing new was logged."""
+
+    seq: int
+
+
 @dataclass(frozen=True)
 class Command:
-    """A plan that turns the current state into an entry (or raises), and what else to write with it."""
+    """A plan that turns the current state into an entry (or raises), what else to write with it (called right
+    after the entry is folded, inside the transaction), and the idempotency key that makes it safe to retry."""
 
     plan: Plan
     after: AfterAppend | None = None
+    once: Once | None = None
+
+
+Outcome = Entry | Replayed | RekapError
 
 
 @dataclass
 class _Waiting:
     cmd: Command
-    outcome: Entry | RekapError | Exception | None = None
+    future: Future[Entry | Replayed]
 
 
 def entry_from_row(row: object) -> Entry:
@@ -67,6 +95,8 @@ class Ledger:
         self._state: State | None = None
         self._queue: list[_Waiting] = []
         self._queue_lock = threading.Lock()
+        self._draining = False  # a drain of the queue is scheduled or running on the writer thread
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="log-writer")
         self.on_commit = on_commit
         #: the last seq known to be committed: the fold in memory may run ahead inside a transaction
         self.committed_seq = 0
@@ -125,37 +155,52 @@ class Ledger:
                 entries.append(e)
         return entries, changes
 
-    def append(self, cmd: Command) -> Entry:
-        """Append one entry. Concurrent callers are committed together (group commit): whoever gets the
-        write lock takes every command waiting at that moment into one transaction."""
-        me = _Waiting(cmd)
+    def submit(self, cmd: Command) -> Future[Entry | Replayed]:
+        """Queue a command for this process's writer thread; the future resolves once its transaction is
+        committed (or with the error that refused it). Whatever queues up while a transaction runs goes into
+        the next one together (group commit): one lock, one commit, one fsync for the whole batch."""
+        fut: Future[Entry | Replayed] = Future()
         with self._queue_lock:
-            self._queue.append(me)
-        with self._lock:
-            if me.outcome is None:
-                with self._queue_lock:
-                    batch, self._queue = self._queue, []
-                if me not in batch:  # a leader was interrupted mid-batch and our command never went in
-                    batch.append(me)
+            self._queue.append(_Waiting(cmd, fut))
+            start, self._draining = not self._draining, True
+        if start:
+            self._writer.submit(self._drain)
+        return fut
+
+    def append(self, cmd: Command) -> Entry:
+        """Append one entry and wait until it is committed; raises the RekapError that refused it."""
+        out = self.submit(cmd).result()
+        assert isinstance(out, Entry), "a command with an idempotency key goes through submit()"
+        return out
+
+    def _drain(self) -> None:
+        while True:
+            with self._queue_lock:
+                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+                if not batch:
+                    self._draining = False
+                    return
+            with self._lock:
                 self._commit_waiting(batch)
-        if isinstance(me.outcome, BaseException):
-            raise me.outcome
-        assert me.outcome is not None
-        return me.outcome
 
     def _commit_waiting(self, batch: list[_Waiting]) -> None:
+        outcomes: list[Outcome | Exception]
         try:
-            for w, out in zip(batch, self._append_locked([w.cmd for w in batch]), strict=True):
-                w.outcome = out
+            outcomes = list(self._append_locked([w.cmd for w in batch]))
         except Exception as exc:
-            if len(batch) == 1:
-                batch[0].outcome = exc
-                return
-            for w in batch:  # one command's failure must not fail its neighbours: retry each alone
-                try:
-                    w.outcome = self._append_locked([w.cmd])[0]
-                except Exception as single:
-                    w.outcome = single
+            # one command's failure must not fail its neighbours: retry each alone
+            outcomes = [exc] if len(batch) == 1 else [self._alone(w.cmd) for w in batch]
+        for w, out in zip(batch, outcomes, strict=True):
+            if isinstance(out, Exception):
+                w.future.set_exception(out)
+            else:
+                w.future.set_result(out)
+
+    def _alone(self, cmd: Command) -> Outcome | Exception:
+        try:
+            return self._append_locked([cmd])[0]
+        except Exception as exc:
+            return exc
 
     def catch_up(self) -> int:
         """Fold entries other processes appended (and tell on_commit about them); returns how many."""
@@ -171,13 +216,13 @@ class Ledger:
                 self.on_commit(entries, changes)
             return len(entries)
 
-    def append_batch(self, cmds: list[Command]) -> list[Entry | RekapError]:
+    def append_batch(self, cmds: list[Command]) -> list[Outcome]:
         """Append each command's entry in one transaction; a command whose plan raises a RekapError gets
         that error back and the others still go in."""
         with self._lock:
             return self._append_locked(cmds)
 
-    def _append_locked(self, cmds: list[Command]) -> list[Entry | RekapError]:
+    def _append_locked(self, cmds: list[Command]) -> list[Outcome]:
         if self._state is None:
             self._state = self._load()
         state = self._state
@@ -185,17 +230,10 @@ class Ledger:
             with self.db.writer.begin() as conn:
                 head_seq, _ = self._lock_head(conn)
                 caught, theirs = self._catch_up(conn, state, head_seq)
-                out, entries, changes = self._fold(conn, state, cmds)
+                out, entries, changes, claims = self._fold(conn, state, cmds)
                 theirs.merge(changes)
                 if entries:
-                    conn.execute(t.log.insert(), [_log_row(e) for e in entries])
-                    persist(conn, state, changes)
-                    conn.execute(update(t.log_head).where(t.log_head.c.id == 1).values(seq=state.seq, hash=state.head))
-                    for cmd, res in zip(cmds, out, strict=True):
-                        if cmd.after and isinstance(res, Entry):
-                            cmd.after(conn, res, state)
-                    if not self.db.is_sqlite:  # wakes the other workers' followers at commit
-                        conn.execute(text("SELECT pg_notify('rekap_log', :seq)"), {"seq": str(state.seq)})
+                    self._write(conn, state, entries, changes, claims)
         except BaseException:
             self._state = None  # memory may be ahead of the database: reload from the log next time
             raise
@@ -205,13 +243,32 @@ class Ledger:
             self.on_commit(caught + entries, theirs)
         return out
 
+    def _write(
+        self, conn: Connection, state: State, entries: list[Entry], changes: Changes, claims: list[dict[str, object]]
+    ) -> None:
+        """A batch's writes, one statement per table, sent in one pipeline: the transaction waits for
+        PostgreSQL once here, then once more for the commit."""
+        with batch.pipelined(conn):
+            batch.insert(conn, t.log, [_log_row(e) for e in entries])
+            persist(conn, state, changes)
+            batch.insert(conn, t.idempotency, claims)
+            conn.execute(update(t.log_head).where(t.log_head.c.id == 1).values(seq=state.seq, hash=state.head))
+            if not self.db.is_sqlite:  # wakes the other workers' followers at commit
+                conn.execute(text("SELECT pg_notify('rekap_log', :seq)"), {"seq": str(state.seq)})
+
     def _fold(
         self, conn: Connection, state: State, cmds: list[Command]
-    ) -> tuple[list[Entry | RekapError], list[Entry], Changes]:
-        out: list[Entry | RekapError] = []
+    ) -> tuple[list[Outcome], list[Entry], Changes, list[dict[str, object]]]:
+        out: list[Outcome] = []
         entries: list[Entry] = []
         changes = Changes()
+        used = _used_keys(conn, [c.once for c in cmds if c.once])
+        claims: list[dict[str, object]] = []
         for cmd in cmds:
+            once = cmd.once
+            if once and (once.token_id, once.key) in used:
+                out.append(_replay(once, *used[once.token_id, once.key]))
+                continue
             try:
                 draft = cmd.plan(state)
             except RekapError as err:
@@ -219,9 +276,14 @@ class Ledger:
                 continue
             e = seal(draft, state.seq + 1, state.head, now_iso())
             changes.merge(apply(state, e))
+            if cmd.after:
+                cmd.after(conn, e, state)
+            if once:  # a second command with this key in the same batch is a replay of this one
+                used[once.token_id, once.key] = (once.digest, e.seq)
+                claims.append(_claim_row(once, e))
             entries.append(e)
             out.append(e)
-        return out, entries, changes
+        return out, entries, changes, claims
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> State:
         """Recompute every projection and total from the log alone, under the write lock, and swap them in."""
@@ -261,4 +323,35 @@ def _log_row(e: Entry) -> dict[str, object]:
         "payload": canonical_text(e.payload),
         "actor": e.actor,
         "at": e.at,
+    }
+
+
+def _used_keys(conn: Connection, keys: list[Once]) -> dict[tuple[str, str], tuple[str, int]]:
+    """(body digest, seq) of every key of `keys` already used: exact, as only lock holders write keys."""
+    if not keys:
+        return {}
+    idem = t.idempotency.c
+    pairs = list({(k.token_id, k.key) for k in keys})
+    rows = conn.execute(
+        select(idem.token_id, idem.key, idem.body_sha256, idem.seq).where(tuple_(idem.token_id, idem.key).in_(pairs))
+    )
+    return {(r.token_id, r.key): (r.body_sha256, r.seq) for r in rows}
+
+
+def _replay(once: Once, digest: str, seq: int) -> Replayed | IdempotencyConflict:
+    if digest != once.digest:
+        return IdempotencyConflict(
+            f"Idempotency-Key {once.key!r} was used for a different submission (seq {seq})", field="Idempotency-Key"
+        )
+    return Replayed(seq)
+
+
+def _claim_row(once: Once, e: Entry) -> dict[str, object]:
+    return {
+        "token_id": once.token_id,
+        "key": once.key,
+        "body_sha256": once.digest,
+        "seq": e.seq,
+        "hash": e.hash,
+        "created_at": e.at,
     }

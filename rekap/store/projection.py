@@ -4,37 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Table, delete
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Table, delete
 
 from rekap.domain.contest import Contest, Election
 from rekap.domain.fold import Accepted, Changes, State, Submission, Totals
 from rekap.domain.log import canonical_text
 from rekap.domain.regions import NATION, Region
 from rekap.domain.tps import Tps
+from rekap.store import batch
 from rekap.store import tables as t
 
 CHUNK = 5000
-
-
-@cache
-def _upsert_statement(dialect_name: str, table: Table) -> Executable:
-    """Built once per table: a fresh statement per call would also defeat SQLAlchemy's compiled cache."""
-    keys = [c.name for c in table.primary_key.columns]
-    stmt = (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
-    update = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-    return stmt.on_conflict_do_update(index_elements=keys, set_=update)
-
-
-def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    stmt = _upsert_statement(conn.dialect.name, table)
-    for i in range(0, len(rows), CHUNK):
-        conn.execute(stmt, rows[i : i + CHUNK])
 
 
 def insert_all(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
@@ -136,15 +118,15 @@ def totals_row(key: tuple[str, str], x: Totals) -> dict[str, Any]:
 
 
 def persist(conn: Connection, state: State, ch: Changes) -> None:
-    """Write one entry's (or one batch's) changes."""
-    upsert(conn, t.regions, [region_row(r) for r in {r.code: r for r in ch.regions}.values()])
-    upsert(conn, t.tps, [tps_row(x) for x in {x.code: x for x in ch.tps}.values()])
-    upsert(conn, t.elections, [election_row(e) for e in ch.elections])
-    upsert(conn, t.contests, [contest_row(c) for c in {c.id: c for c in ch.contests}.values()])
-    if ch.submissions:
-        conn.execute(t.submissions.insert(), [submission_row(s) for s in ch.submissions])
-    upsert(conn, t.accepted, [accepted_row(k, state.accepted[k], k in state.disagreeing) for k in sorted(ch.accepted)])
-    upsert(conn, t.totals, [totals_row(k, state.totals[k]) for k in sorted(ch.totals)])
+    """Write one entry's (or one batch's) changes: one statement for each table that changed."""
+    batch.upsert(conn, t.regions, [region_row(r) for r in {r.code: r for r in ch.regions}.values()])
+    batch.upsert(conn, t.tps, [tps_row(x) for x in {x.code: x for x in ch.tps}.values()])
+    batch.upsert(conn, t.elections, [election_row(e) for e in {e.id: e for e in ch.elections}.values()])
+    batch.upsert(conn, t.contests, [contest_row(c) for c in {c.id: c for c in ch.contests}.values()])
+    batch.insert(conn, t.submissions, [submission_row(s) for s in ch.submissions])
+    accepted = [accepted_row(k, state.accepted[k], k in state.disagreeing) for k in sorted(ch.accepted)]
+    batch.upsert(conn, t.accepted, accepted)
+    batch.upsert(conn, t.totals, [totals_row(k, state.totals[k]) for k in sorted(ch.totals)])
     for region, url in ch.streams:
         conn.execute(delete(t.streams).where(t.streams.c.region == region))
         if url:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from rekap.domain.errors import Forbidden
 from rekap.services.context import Context
-from rekap.services.tokens import TokenInfo, authenticate
+from rekap.services.tokens import TokenInfo, authenticate, known_token
 from rekap.web.cache import Answer
 
 
@@ -27,11 +28,12 @@ async def _ctx(request: Request) -> Context:
 CtxDep = Annotated[Context, Depends(_ctx)]
 
 
-def get_token(ctx: CtxDep, authorization: Annotated[str | None, Header()] = None) -> TokenInfo:
+async def get_token(ctx: CtxDep, authorization: Annotated[str | None, Header()] = None) -> TokenInfo:
     secret = None
     if authorization and authorization.lower().startswith("bearer "):
         secret = authorization[7:].strip()
-    return authenticate(ctx, secret)
+    # a token this process knows costs no database read, so no thread either
+    return known_token(ctx, secret) or await run_in_threadpool(authenticate, ctx, secret)
 
 
 TokenDep = Annotated[TokenInfo, Depends(get_token)]

@@ -28,7 +28,9 @@ from rekap.web.pages.i18n import DEFAULT_LANG, LANGS, locale
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
 
-MIN_GAP = 0.9  # seconds between two updates of a page: ~1/s, and a number is never more than ~1 s late
+#: seconds between two updates of a page: about one a second, and short enough that a number reaches an open
+#: page within a second of its commit (the gap, plus computing the page from the read model in memory)
+MIN_GAP = 0.75
 HEARTBEAT = 15.0  # seconds; keeps proxies from closing an idle stream and finds readers who left
 MAX_TOPICS = 24
 _TOPIC = re.compile(

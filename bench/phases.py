@@ -184,11 +184,13 @@ def reads_under_ingest(run: Run, srv: Server, tokens: list[str]) -> None:
     tps = _tps_codes(run)
     regions = ["ID", *sorted({code[:n] for code in tps for n in (2, 5, 8, 13)})]
     paths = read_bench.read_paths(run.manifest.contest, regions, tps)
+    cold = InChild(read_bench.first_pass, srv.port, paths, 4 * run.args.duration).result()
+    run.note(f"reads, first pass over the {len(paths):,} paths (every answer built, no ingest): {cold.summary()}")
     got, wrote, cpu = _reads_while_ingesting(run, srv, tokens, paths, "reads")
     static, wrote_too, static_cpu = _reads_while_ingesting(run, srv, tokens, ["/bench/static"], "static")
     run.add(
         Figure(
-            "reads under ingest: totals + TPS pages, 64 connections",
+            "reads under ingest: totals + TPS pages, 64 connections (after a first pass)",
             got.rate,
             "req/s",
             f"{got.summary()}; ingest meanwhile {wrote.rate:,.0f} results/s; {cpu.text()}",

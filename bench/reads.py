@@ -24,13 +24,23 @@ def read_paths(contest: str, regions: list[str], tps: list[str], n: int = 5000, 
 
 
 class Gets:
-    def __init__(self, paths: list[str]) -> None:
+    def __init__(self, paths: list[str], once: bool = False) -> None:
         self.requests = [(encode("GET", p),) for p in paths]
+        self.once = once
 
-    def __call__(self, i: int) -> tuple[bytes, ...]:
+    def __call__(self, i: int) -> tuple[bytes, ...] | None:
+        if self.once and i >= len(self.requests):
+            return None
         return self.requests[i % len(self.requests)]
 
 
 def reads(port: int, paths: list[str], seconds: float, concurrency: int = CONCURRENCY) -> Load:
     """Runs in a child process."""
     return run_closed_loop(port, Gets(paths), concurrency, seconds)
+
+
+def first_pass(port: int, paths: list[str], seconds: float, concurrency: int = CONCURRENCY) -> Load:
+    """Each path once, against answers nobody has asked for yet (runs in a child process): the server's cold
+    cost, reported apart; the timed phase then measures election night's steady state, where readers keep
+    opening the same pages while ingest keeps changing some of them."""
+    return run_closed_loop(port, Gets(paths, once=True), concurrency, seconds)

@@ -31,7 +31,7 @@ def get_region(request: Request, code: str, ctx: CtxDep) -> Response:
 
 #: under heavy ingest a hot total is rebuilt a few times a second, not per read; a served total is then
 #: at most this old, well inside the one-second freshness promise (a quiet instance answers exactly)
-TOTALS_MAX_STALE = 0.25
+TOTALS_MAX_STALE = 0.1
 BUSY_ENTRIES_PER_SECOND = 50
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select, true
+from sqlalchemy import Select, and_, bindparam, func, select, true
 
 from rekap.domain.contest import Contest
 from rekap.domain.errors import UnknownContest, UnknownRegion, UnknownTps
@@ -325,23 +325,38 @@ def _role_of(actor: str, role: str | None) -> str:
     return actor.split(":", 1)[0]
 
 
-def tps_detail(ctx: Context, code: str) -> TpsOut:
-    structure = ctx.board.structure
-    s = t.submissions.c
-    # the entry hash and the submitter's role come with each submission: one query for the whole history
-    history = (
-        select(t.submissions, t.log.c.hash, t.tokens.c.role)
-        .join(t.log, t.log.c.seq == s.seq)
-        .outerjoin(t.tokens, t.tokens.c.id == func.substr(s.actor, len("token:") + 1))
-        .where(s.tps == code)
+#: the accepted result of each contest rides along with that contest's submissions, prefixed
+_ACCEPTED = [c.label(f"acc_{c.name}") for c in t.accepted.c]
+
+
+def _tps_history() -> Select[Any]:
+    """One round trip for a whole TPS page: the TPS, then each submission with its entry hash, its submitter's
+    role and its contest's accepted result (a TPS without submissions gives one row of TPS columns)."""
+    s, a = t.submissions.c, t.accepted.c
+    return (
+        select(t.tps, *(c for c in t.submissions.c if c.name != "tps"), t.log.c.hash, t.tokens.c.role, *_ACCEPTED)
+        .select_from(
+            t.tps.outerjoin(t.submissions, s.tps == t.tps.c.code)
+            .outerjoin(t.log, t.log.c.seq == s.seq)
+            .outerjoin(t.tokens, t.tokens.c.id == func.substr(s.actor, len("token:") + 1))
+            .outerjoin(t.accepted, and_(a.tps == s.tps, a.contest == s.contest))
+        )
+        .where(t.tps.c.code == bindparam("code"))
         .order_by(s.seq)
     )
+
+
+_TPS_HISTORY = _tps_history()  # built once: building a statement this size costs more than running it
+
+
+def tps_detail(ctx: Context, code: str) -> TpsOut:
+    structure = ctx.board.structure
     with ctx.db.reader.connect() as conn:
-        row = conn.execute(select(t.tps).where(t.tps.c.code == code)).first()
-        if row is None:
-            raise UnknownTps(f"no TPS {code!r}", field="tps_code")
-        accepted = {r.contest: r for r in conn.execute(select(t.accepted).where(t.accepted.c.tps == code))}
-        subs = conn.execute(history).all()
+        rows = conn.execute(_TPS_HISTORY, {"code": code}).all()
+    if not rows:
+        raise UnknownTps(f"no TPS {code!r}", field="tps_code")
+    row, subs = rows[0], [r for r in rows if r.seq is not None]
+    accepted = {r.acc_contest: _accepted_dict(r) for r in subs if r.acc_seq is not None}
     kelurahan = region_ref(_known(structure.tree, row.kelurahan))
     results = []
     for c in sorted(structure.contests.values(), key=lambda c: c.id):
@@ -351,8 +366,8 @@ def tps_detail(ctx: Context, code: str) -> TpsOut:
         results.append(
             ContestResultOut(
                 contest=c.id,
-                accepted=_accepted_dict(acc) if acc else None,
-                disagreement=bool(acc and acc.disagreement),
+                accepted=acc,
+                disagreement=bool(acc and acc["disagreement"]),
                 submissions=[_submission_out(x, acc) for x in subs if x.contest == c.id],
             )
         )
@@ -373,13 +388,13 @@ def tps_detail(ctx: Context, code: str) -> TpsOut:
 
 
 def _accepted_dict(r: Any) -> dict[str, Any]:
-    d = dict(r._mapping)
+    d = {c.name: getattr(r, f"acc_{c.name}") for c in t.accepted.c}
     d["votes"] = {int(k): v for k, v in json.loads(d["votes"]).items()}
     d["findings"] = json.loads(d["findings"])
     return d
 
 
-def _submission_out(s: Any, acc: Any) -> SubmissionOut:
+def _submission_out(s: Any, acc: dict[str, Any] | None) -> SubmissionOut:
     source = f"{s.source_kind}:{s.source_candidate}" if s.source_candidate is not None else s.source_kind
     return SubmissionOut(
         seq=s.seq,
@@ -393,7 +408,7 @@ def _submission_out(s: Any, acc: Any) -> SubmissionOut:
         corrects=s.corrects,
         reason=s.reason,
         verified=s.verified,
-        accepted=bool(acc and acc.seq == s.seq),
+        accepted=bool(acc and acc["seq"] == s.seq),
     )
 
 

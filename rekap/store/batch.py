@@ -1,16 +1,16 @@
 """Writing a group commit's rows: one statement per table however many rows the batch has.
 
 PostgreSQL gets `INSERT … SELECT * FROM unnest(one array per column)`: the text of the statement does not
-depend on the number of rows, so psycopg prepares it once per table and the server neither parses nor plans
-it again, and a hundred rows cost one statement instead of a hundred. Inside `pipelined` the statements of
-a batch go out together and the transaction waits for the server once, not once per table. SQLite runs in
-process, so executemany is already as cheap as it gets there.
+depend on the number of rows, so psycopg prepares it once and the server neither parses nor plans it again,
+and a hundred rows cost one statement instead of a hundred. `write` puts every table of a batch into one
+statement (data-modifying CTEs), so the transaction waits for the server once, not once per table: each
+wait also hands the GIL to the event loop, which may keep it for a while. SQLite runs in process, so
+executemany is already as cheap as it gets there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy import BigInteger, Boolean, Connection, Executable, Integer, Sma
 from sqlalchemy.dialects import sqlite
 
 Rows = list[dict[str, Any]]
+Part = tuple[Table, Rows, bool]  # a table, its rows, and whether a row replaces the one with its key
 
 
 def _pg_type(column: Any) -> str:
@@ -67,17 +68,21 @@ def insert(conn: Connection, table: Table, rows: Rows, *, upsert: bool = False) 
     if conn.dialect.name != "postgresql":
         conn.execute(_sqlite_statement(table, upsert), rows)
         return
-    columns = [[r[c.name] for r in rows] for c in table.columns]
-    _driver(conn).execute(_pg_statement(table, upsert), columns)  # type: ignore[arg-type]
+    _driver(conn).execute(_pg_statement(table, upsert), _columns(table, rows))  # type: ignore[arg-type]
 
 
 def upsert(conn: Connection, table: Table, rows: Rows) -> None:
     insert(conn, table, rows, upsert=True)
 
 
-@contextmanager
-def pipelined(conn: Connection) -> Iterator[None]:
-    """On PostgreSQL, send every statement of the block without waiting for each one's answer; the first
-    error surfaces at the end of the block at the latest (and aborts the transaction as usual)."""
-    with _driver(conn).pipeline() if conn.dialect.name == "postgresql" else nullcontext():
-        yield
+def _columns(table: Table, rows: Rows) -> list[list[Any]]:
+    return [[r[c.name] for r in rows] for c in table.columns]
+
+
+def write(conn: Connection, parts: list[Part], then: str, params: Sequence[Any]) -> None:
+    """PostgreSQL only: the non-empty parts as data-modifying CTEs of the statement `then` (with `params`),
+    all sent and answered as one. Each table may appear once: the CTEs all see the same snapshot."""
+    parts = [p for p in parts if p[1]]
+    ctes = ", ".join(f"w{i} AS ({_pg_statement(table, replace)})" for i, (table, _, replace) in enumerate(parts))
+    args = [col for table, rows, _ in parts for col in _columns(table, rows)]
+    _driver(conn).execute(f"WITH {ctes} {then}" if ctes else then, [*args, *params])  # type: ignore[arg-type]

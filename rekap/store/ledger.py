@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, select, text, tuple_, update
+from sqlalchemy import Connection, delete, select, tuple_, update
 
 from rekap.domain.errors import IdempotencyConflict, RekapError
 from rekap.domain.fold import Changes, State, apply
@@ -23,7 +23,7 @@ from rekap.domain.log import Draft, Entry, canonical_text, now_iso, seal
 from rekap.store import batch
 from rekap.store import tables as t
 from rekap.store.db import Database
-from rekap.store.projection import CHUNK, all_rows, insert_all, persist, submission_row
+from rekap.store.projection import CHUNK, all_rows, changed_rows, insert_all, persist_streams, submission_row
 from rekap.store.tables import PROJECTIONS
 
 Plan = Callable[[State], Draft]
@@ -246,15 +246,18 @@ class Ledger:
     def _write(
         self, conn: Connection, state: State, entries: list[Entry], changes: Changes, claims: list[dict[str, object]]
     ) -> None:
-        """A batch's writes, one statement per table, sent in one pipeline: the transaction waits for
-        PostgreSQL once here, then once more for the commit."""
-        with batch.pipelined(conn):
-            batch.insert(conn, t.log, [_log_row(e) for e in entries])
-            persist(conn, state, changes)
-            batch.insert(conn, t.idempotency, claims)
+        """A batch's writes: the entries, the projection rows, the idempotency keys and the new head. On
+        PostgreSQL they are one statement, so the transaction waits for the server once here (then once more
+        for the commit), and it announces the new head to the other workers' followers at commit."""
+        parts = [(t.log, [_log_row(e) for e in entries], False), *changed_rows(state, changes)]
+        parts.append((t.idempotency, claims, False))
+        persist_streams(conn, changes)
+        if self.db.is_sqlite:
+            for table, rows, replace in parts:
+                batch.insert(conn, table, rows, upsert=replace)
             conn.execute(update(t.log_head).where(t.log_head.c.id == 1).values(seq=state.seq, hash=state.head))
-            if not self.db.is_sqlite:  # wakes the other workers' followers at commit
-                conn.execute(text("SELECT pg_notify('rekap_log', :seq)"), {"seq": str(state.seq)})
+        else:
+            batch.write(conn, parts, _NEW_HEAD, (state.seq, state.head, str(state.seq)))
 
     def _fold(
         self, conn: Connection, state: State, cmds: list[Command]
@@ -312,6 +315,9 @@ class Ledger:
                 raise
             self._state = state
             return state
+
+
+_NEW_HEAD = "UPDATE log_head SET seq = %b, hash = %b WHERE id = 1 RETURNING pg_notify('rekap_log', %b)"
 
 
 def _log_row(e: Entry) -> dict[str, object]:

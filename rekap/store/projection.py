@@ -117,16 +117,20 @@ def totals_row(key: tuple[str, str], x: Totals) -> dict[str, Any]:
     }
 
 
-def persist(conn: Connection, state: State, ch: Changes) -> None:
-    """Write one entry's (or one batch's) changes: one statement for each table that changed."""
-    batch.upsert(conn, t.regions, [region_row(r) for r in {r.code: r for r in ch.regions}.values()])
-    batch.upsert(conn, t.tps, [tps_row(x) for x in {x.code: x for x in ch.tps}.values()])
-    batch.upsert(conn, t.elections, [election_row(e) for e in {e.id: e for e in ch.elections}.values()])
-    batch.upsert(conn, t.contests, [contest_row(c) for c in {c.id: c for c in ch.contests}.values()])
-    batch.insert(conn, t.submissions, [submission_row(s) for s in ch.submissions])
-    accepted = [accepted_row(k, state.accepted[k], k in state.disagreeing) for k in sorted(ch.accepted)]
-    batch.upsert(conn, t.accepted, accepted)
-    batch.upsert(conn, t.totals, [totals_row(k, state.totals[k]) for k in sorted(ch.totals)])
+def changed_rows(state: State, ch: Changes) -> list[batch.Part]:
+    """The rows one entry's (or one batch's) changes write, by table; the streams go by `persist_streams`."""
+    return [
+        (t.regions, [region_row(r) for r in {r.code: r for r in ch.regions}.values()], True),
+        (t.tps, [tps_row(x) for x in {x.code: x for x in ch.tps}.values()], True),
+        (t.elections, [election_row(e) for e in {e.id: e for e in ch.elections}.values()], True),
+        (t.contests, [contest_row(c) for c in {c.id: c for c in ch.contests}.values()], True),
+        (t.submissions, [submission_row(s) for s in ch.submissions], False),
+        (t.accepted, [accepted_row(k, state.accepted[k], k in state.disagreeing) for k in sorted(ch.accepted)], True),
+        (t.totals, [totals_row(k, state.totals[k]) for k in sorted(ch.totals)], True),
+    ]
+
+
+def persist_streams(conn: Connection, ch: Changes) -> None:
     for region, url in ch.streams:
         conn.execute(delete(t.streams).where(t.streams.c.region == region))
         if url:

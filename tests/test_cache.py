@@ -44,3 +44,19 @@ def test_totals_answer_is_exact_when_quiet_and_a_tps_answer_follows_its_submissi
         assert [v["votes"] for v in t["votes"]] == list(votes)
         subs = client.get(f"/api/v1/tps/{TPS}").json()["results"][0]["submissions"]
         assert subs[-1]["result"]["votes"] == {"2": votes[0], "3": votes[1]}
+
+
+def test_a_cached_answer_is_compressed_once_and_each_encoding_has_its_own_etag(client):
+    from conftest import CONTEST
+
+    url = f"/api/v1/contests/{CONTEST}/totals/31"
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert plain.headers.get("content-encoding") is None
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.json() == plain.json()  # httpx has undone the gzip
+    assert zipped.headers["etag"] != plain.headers["etag"]
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["etag"]})
+    assert again.status_code == 304
+    stale = client.get(url, headers={"Accept-Encoding": "identity", "If-None-Match": zipped.headers["etag"]})
+    assert stale.status_code == 200 and stale.json() == plain.json()

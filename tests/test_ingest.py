@@ -51,8 +51,9 @@ def test_a_command_that_breaks_its_transaction_fails_alone(ctx):
         raise RuntimeError("disk on fire")
 
     broken = _command(ctx, token, codes[2])
+    fine = [_command(ctx, token, c) for c in codes[:2]]  # built first: building reads the state, under the lock
     with ctx.ledger._lock:  # hold the writer back so that the later two queue up into one batch
-        good = [ctx.ledger.submit(_command(ctx, token, c)) for c in codes[:2]]
+        good = [ctx.ledger.submit(cmd) for cmd in fine]
         failing = ctx.ledger.submit(Command(broken.plan, explode))
     assert all(isinstance(f.result(timeout=30), Entry) for f in good)
     with pytest.raises(RuntimeError):

@@ -6,6 +6,7 @@ database round trip; the ETag is computed once per answer, not per request.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 import time
@@ -13,15 +14,25 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
+#: Below this a compressed answer saves too little to be worth it (GZipMiddleware's default too).
+GZIP_FROM = 1000
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class Answer:
     body: bytes
     etag: str
+    _gzipped: bytes | None = None
 
     @classmethod
     def of(cls, body: bytes) -> Answer:
         return cls(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+
+    def gzipped(self) -> bytes:
+        """Compressed once, the first time a reader accepts it; a page then costs no gzip per request."""
+        if self._gzipped is None:
+            self._gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
+        return self._gzipped
 
 
 class AnswerCache:

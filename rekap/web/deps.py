@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from rekap.domain.errors import Forbidden
 from rekap.services.context import Context
 from rekap.services.tokens import TokenInfo, authenticate, known_token
-from rekap.web.cache import Answer
+from rekap.web.cache import GZIP_FROM, Answer
 
 
 def ctx_of(request: Request) -> Context:
@@ -55,13 +55,23 @@ def etagged(
     max_age: int = 2,
     extra_headers: dict[str, str] | None = None,
 ) -> Response:
-    """A public answer with an ETag; the same for every anonymous reader, so a CDN may keep it."""
+    """A public answer with an ETag; the same for every anonymous reader, so a CDN may keep it. A cached answer
+    goes out gzipped from its cached compressed copy (GZipMiddleware leaves an encoded response alone)."""
     answer = body if isinstance(body, Answer) else Answer.of(body)
-    headers = {"ETag": answer.etag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Accept-Encoding"}
+    zipped = isinstance(body, Answer) and len(answer.body) >= GZIP_FROM and _accepts_gzip(request)
+    etag = answer.etag[:-1] + '-gz"' if zipped else answer.etag  # one ETag per representation
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Accept-Encoding"}
     headers.update(extra_headers or {})
-    if answer.etag in request.headers.get("if-none-match", ""):
+    if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
+    if zipped:
+        headers["Content-Encoding"] = "gzip"
+        return Response(answer.gzipped(), media_type=media_type, headers=headers)
     return Response(answer.body, media_type=media_type, headers=headers)
+
+
+def _accepts_gzip(request: Request) -> bool:
+    return "gzip" in request.headers.get("accept-encoding", "")
 
 
 def json_bytes(data: Any) -> bytes:

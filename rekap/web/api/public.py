@@ -43,14 +43,17 @@ async def get_totals(request: Request, contest_id: str, region_code: str, ctx: C
     if row is None:  # nothing counted there, or no such contest or region: nothing worth keeping
         return public_json(request, queries.totals_for(ctx, contest_id, region_code))
     # any change below a region passes through its own totals row, so its last_seq versions the answer
-    busy = ctx.ledger.entries_per_second() >= BUSY_ENTRIES_PER_SECOND
+    key, version = ("totals", contest_id, region_code), (row.last_seq, board.structure.seq)
     answers: AnswerCache = request.app.state.answers
-    answer = answers.get(
-        ("totals", contest_id, region_code),
-        (row.last_seq, board.structure.seq),
-        lambda: json_bytes(queries.totals_for(ctx, contest_id, region_code)),
-        max_stale=TOTALS_MAX_STALE if busy else 0.0,
-    )
+    answer = answers.peek(key, version)
+    if answer is None:  # only now ask how busy ingest is: counting the last second's entries is not free
+        busy = ctx.ledger.entries_per_second() >= BUSY_ENTRIES_PER_SECOND
+        answer = answers.get(
+            key,
+            version,
+            lambda: json_bytes(queries.totals_for(ctx, contest_id, region_code)),
+            max_stale=TOTALS_MAX_STALE if busy else 0.0,
+        )
     return etagged(request, answer, "application/json")
 
 

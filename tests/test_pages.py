@@ -43,7 +43,7 @@ def result(ctx, tps, votes=(120, 150), invalid=5, **changes) -> Result:
         0,
         valid + invalid,
     )
-    return replace(r, **changes)
+    return r._replace(**changes)
 
 
 def submit(ctx, who, tps, votes=(120, 150), photo=None, corrects=None, reason=None, **changes):

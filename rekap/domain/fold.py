@@ -7,7 +7,10 @@ election does not fit in copies) and returns what changed so a store can persist
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
 from rekap.domain.contest import Candidate, Contest, Election
 from rekap.domain.log import Entry
@@ -53,19 +56,6 @@ class Totals:
     disagreements: int = 0
     last_seq: int = 0
     updated_at: str = ""
-
-    def add(self, d: Totals) -> None:
-        """Add a delta computed once per entry (the same for every region on the path)."""
-        votes = self.votes
-        for number, v in d.votes.items():
-            votes[number] = votes.get(number, 0) + v
-        self.valid += d.valid
-        self.invalid += d.invalid
-        self.voters += d.voters
-        self.tps_reported += d.tps_reported
-        self.dpt_reported += d.dpt_reported
-        self.flagged += d.flagged
-        self.disagreements += d.disagreements
 
     def add_result(self, r: Result, sign: int) -> None:
         for number, v in r.votes.items():
@@ -115,6 +105,10 @@ class Changes:
         self.streams += other.streams
 
 
+#: the keys and the totals of the regions a result adds up to (see State.totals_on_path)
+Path = tuple[tuple[tuple[str, str], ...], tuple[Totals, ...]]
+
+
 @dataclass(slots=True)
 class State:
     seq: int = 0
@@ -124,21 +118,24 @@ class State:
     elections: dict[str, Election] = field(default_factory=dict)
     contests: dict[str, Contest] = field(default_factory=dict)
     accepted: dict[tuple[str, str], Accepted] = field(default_factory=dict)
-    latest_by_source: dict[tuple[str, str], dict[str, tuple[object, ...]]] = field(default_factory=dict)
+    #: the latest result each source label reported, per TPS×contest (the accepted one is the same object)
+    latest_by_source: dict[tuple[str, str], dict[str, Result]] = field(default_factory=dict)
     disagreeing: set[tuple[str, str]] = field(default_factory=set)
     totals: dict[tuple[str, str], Totals] = field(default_factory=dict)
     streams: dict[str, str] = field(default_factory=dict)
     submission_count: int = 0
     tps_seq: dict[str, int] = field(default_factory=dict)  # last submission per TPS: versions TPS answers
     structure_seq: int = 0  # last entry that changed names, TPS, contests or streams rather than results
-    _paths: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    _paths: dict[tuple[str, str], Path] = field(default_factory=dict)
 
-    def path_in_scope(self, kelurahan: str, scope: str) -> tuple[str, ...]:
-        key = (kelurahan, scope)
-        p = self._paths.get(key)
+    def totals_on_path(self, kelurahan: str, contest: Contest) -> Path:
+        """The keys and the totals of every region from `kelurahan` up to the contest's scope, nearest first.
+
+        Cached per kelurahan and contest: a result changes all of them, and a contest never changes scope."""
+        p = self._paths.get((kelurahan, contest.id))
         if p is None:
-            p = tuple(c for c in path_of(kelurahan) if is_within(c, scope))
-            self._paths[key] = p
+            keys = tuple((c, contest.id) for c in path_of(kelurahan) if is_within(c, contest.scope))
+            p = self._paths[(kelurahan, contest.id)] = (keys, tuple(self.totals_of(*k) for k in keys))
         return p
 
     def totals_of(self, region: str, contest: str) -> Totals:
@@ -172,9 +169,9 @@ def _touch(t: Totals, entry: Entry) -> None:
 def _tps_imported(state: State, entry: Entry) -> Changes:
     ch = Changes()
     cols = entry.payload["columns"]
+    in_order = tuple(cols) == Tps._fields  # as rekap's importer writes them: no dict per row
     for row in entry.payload["rows"]:
-        rec = dict(zip(cols, row, strict=True))
-        t = Tps(**rec)
+        t = _tps_of(row) if in_order and len(row) == len(cols) else _tps_of_record(dict(zip(cols, row, strict=True)))
         old = state.tps.get(t.code)
         state.tps[t.code] = t
         ch.tps.append(t)
@@ -182,15 +179,25 @@ def _tps_imported(state: State, entry: Entry) -> Changes:
             if not is_within(t.kelurahan, contest.scope):
                 continue
             reported = (t.code, contest.id) in state.accepted
-            for region in state.path_in_scope(t.kelurahan, contest.scope):
-                tot = state.totals_of(region, contest.id)
+            keys, path = state.totals_on_path(t.kelurahan, contest)
+            for tot in path:
                 tot.tps_total += 0 if old else 1
                 tot.dpt_total += t.dpt - (old.dpt if old else 0)
                 if reported:
                     tot.dpt_reported += t.dpt - (old.dpt if old else 0)
                 _touch(tot, entry)
-                ch.totals.add((region, contest.id))
+            ch.totals.update(keys)
     return ch
+
+
+def _tps_of(row: list[Any]) -> Tps:
+    code, kelurahan, *rest = row
+    return Tps(code, sys.intern(kelurahan), *rest)  # one string per kelurahan, not one per TPS
+
+
+def _tps_of_record(rec: dict[str, Any]) -> Tps:
+    rec["kelurahan"] = sys.intern(rec["kelurahan"])
+    return Tps(**rec)
 
 
 def _election_defined(state: State, entry: Entry) -> Changes:
@@ -213,27 +220,44 @@ def _election_defined(state: State, entry: Entry) -> Changes:
             continue
         ch.totals.add((contest.scope, contest.id))
         _touch(state.totals_of(contest.scope, contest.id), entry)
-        for t in state.tps.values():
-            if not is_within(t.kelurahan, contest.scope):
-                continue
-            for region in state.path_in_scope(t.kelurahan, contest.scope):
-                tot = state.totals_of(region, contest.id)
-                tot.tps_total += 1
-                tot.dpt_total += t.dpt
+        for kelurahan, (count, dpt) in _tps_per_kelurahan(state, contest.scope).items():
+            keys, path = state.totals_on_path(kelurahan, contest)
+            for tot in path:
+                tot.tps_total += count
+                tot.dpt_total += dpt
                 _touch(tot, entry)
-                ch.totals.add((region, contest.id))
+            ch.totals.update(keys)
     return ch
+
+
+def _tps_per_kelurahan(state: State, scope: str) -> dict[str, tuple[int, int]]:
+    """How many TPS and voters each kelurahan within `scope` has: a new contest adds them up the path once
+    per kelurahan rather than once per TPS."""
+    count: dict[str, int] = {}
+    dpt: dict[str, int] = {}
+    for t in state.tps.values():
+        count[t.kelurahan] = count.get(t.kelurahan, 0) + 1
+        dpt[t.kelurahan] = dpt.get(t.kelurahan, 0) + t.dpt
+    return {k: (n, dpt[k]) for k, n in count.items() if is_within(k, scope)}
 
 
 def findings_for(state: State, tps_code: str, result: Result) -> tuple[Finding, ...]:
     return (*check_arithmetic(result), *check_register(result, state.tps[tps_code].dpt))
 
 
+@cache
+def _source(kind: str, candidate: int | None) -> Source:
+    """One Source object per kind and candidate, however many entries name it."""
+    return Source(kind, candidate)
+
+
 def _result_submitted(state: State, entry: Entry) -> Changes:
     p = entry.payload
-    key = (p["tps"], p["contest"])
+    tps = state.tps[p["tps"]]
+    # keys made of shared strings: one copy of each TPS code and contest id, not one per dict that holds it
+    key = (tps.code, sys.intern(p["contest"]))
     src = p["source"]
-    source = Source(src["kind"], src.get("candidate"))
+    source = _source(src["kind"], src.get("candidate"))
     result = Result.from_payload(p["result"])
     verified = bool(p.get("verified"))
     findings = findings_for(state, key[0], result)
@@ -257,10 +281,12 @@ def _result_submitted(state: State, entry: Entry) -> Changes:
 
     # a verified correction speaks for the officer: it replaces the officer's figure in comparisons
     label = "officer" if verified else source.label
-    latest = state.latest_by_source.setdefault(key, {})
-    latest[label] = result.signature()
+    latest = state.latest_by_source.get(key)
+    if latest is None:
+        latest = state.latest_by_source[key] = {}
+    latest[label] = result
     was_disagreeing = key in state.disagreeing
-    now_disagreeing = len(set(latest.values())) > 1
+    now_disagreeing = len(latest) > 1 and len({r.signature() for r in latest.values()}) > 1
     if now_disagreeing:
         state.disagreeing.add(key)
     else:
@@ -278,7 +304,6 @@ def _result_submitted(state: State, entry: Entry) -> Changes:
     if new is old and was_disagreeing == now_disagreeing:
         return ch
 
-    tps = state.tps[key[0]]
     contest = state.contests[key[1]]
     delta = Totals(disagreements=now_disagreeing - was_disagreeing)
     if new is not old and new is not None:
@@ -288,12 +313,30 @@ def _result_submitted(state: State, entry: Entry) -> Changes:
             delta.add_result(old.result, -1)
         else:
             delta.tps_reported, delta.dpt_reported = 1, tps.dpt
-    for region in state.path_in_scope(tps.kelurahan, contest.scope):
-        tot = state.totals_of(region, contest.id)
-        tot.add(delta)
-        _touch(tot, entry)
-        ch.totals.add((region, contest.id))
+    keys, path = state.totals_on_path(tps.kelurahan, contest)
+    _add_along(path, delta, entry)
+    ch.totals.update(keys)
     return ch
+
+
+def _add_along(path: tuple[Totals, ...], d: Totals, entry: Entry) -> None:
+    """Add one entry's delta to every region on its path: the delta is read once, not once a region."""
+    votes = tuple(d.votes.items())
+    valid, invalid, voters, flagged = d.valid, d.invalid, d.voters, d.flagged
+    tps_reported, dpt_reported, disagreements = d.tps_reported, d.dpt_reported, d.disagreements
+    seq, at = entry.seq, entry.at
+    for t in path:
+        tv = t.votes
+        for number, v in votes:
+            tv[number] = tv.get(number, 0) + v
+        t.valid += valid
+        t.invalid += invalid
+        t.voters += voters
+        t.tps_reported += tps_reported
+        t.dpt_reported += dpt_reported
+        t.flagged += flagged
+        t.disagreements += disagreements
+        t.last_seq, t.updated_at = seq, at
 
 
 def _nothing(state: State, entry: Entry) -> Changes:

@@ -18,7 +18,7 @@ from rekap.domain.fold import State, apply
 from rekap.domain.log import GENESIS, Entry, canonical_text, check_link
 from rekap.services.context import Context
 from rekap.store import tables as t
-from rekap.store.ledger import entry_from_row, read_entries
+from rekap.store.ledger import entry_from_row, stream_log
 from rekap.store.projection import totals_row
 
 Progress = Callable[[int, int], None]
@@ -128,7 +128,7 @@ def verify_local(ctx: Context, progress: Progress | None = None) -> VerifyReport
     report = VerifyReport()
     with ctx.db.reader.connect() as conn:
         head = conn.execute(select(t.log_head)).one()
-        state = verify_chain(read_entries(conn), report, progress, head.seq)
+        state = verify_chain(stream_log(conn, head.seq), report, progress, head.seq)
         if report.broken_seq is None and (head.seq, head.hash) != (report.head_seq, report.head_hash):
             report.head_note = f"log_head says seq {head.seq} but the chain ends at {report.head_seq}"
         published = [dict(r._mapping) | {"votes": json.loads(r.votes)} for r in conn.execute(select(t.totals))]

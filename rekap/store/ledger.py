@@ -7,26 +7,36 @@ processes appended, so the chain never forks and every worker's state equals the
 
 from __future__ import annotations
 
-import json
+import gc
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, select, tuple_, update
+from sqlalchemy import Connection, select, tuple_, update
 
 from rekap.domain.errors import IdempotencyConflict, RekapError
 from rekap.domain.fold import Changes, State, apply
 from rekap.domain.log import Draft, Entry, canonical_text, now_iso, seal
-from rekap.store import batch
+from rekap.store import batch, codec
 from rekap.store import tables as t
 from rekap.store.db import Database
-from rekap.store.projection import CHUNK, all_rows, changed_rows, insert_all, persist_streams, submission_row
-from rekap.store.tables import PROJECTIONS
+from rekap.store.projection import (
+    all_rows,
+    bulk_load,
+    changed_rows,
+    clear_projections,
+    insert_all,
+    persist_streams,
+    submission_values,
+)
 
 Plan = Callable[[State], Draft]
+STREAM_BATCH = 5000  # log rows fetched at a time when reading the whole log
+PROGRESS_EVERY = 5000  # entries between two progress reports of a rebuild
 AfterAppend = Callable[[Connection, Entry, State], None]
 
 
@@ -72,7 +82,7 @@ class _Waiting:
 
 def entry_from_row(row: object) -> Entry:
     r = row._mapping  # type: ignore[attr-defined]
-    return Entry(r["seq"], r["prev_hash"], r["hash"], r["kind"], json.loads(r["payload"]), r["actor"], r["at"])
+    return Entry(r["seq"], r["prev_hash"], r["hash"], r["kind"], codec.loads(r["payload"]), r["actor"], r["at"])
 
 
 def read_entries(conn: Connection, after: int = 0, limit: int | None = None, chunk: int = 2000) -> Iterator[Entry]:
@@ -86,6 +96,29 @@ def read_entries(conn: Connection, after: int = 0, limit: int | None = None, chu
         if len(rows) < n:
             return
         after, seen = rows[-1].seq, seen + len(rows)
+
+
+def stream_log(conn: Connection, upto: int) -> Iterator[Entry]:
+    """Every entry up to seq `upto`, in order: one query whose rows arrive in batches (from a server-side
+    cursor on PostgreSQL), for reading the whole log where a query per chunk would cost a round trip each."""
+    log = t.log.c
+    query = select(log.seq, log.prev_hash, log.hash, log.kind, log.payload, log.actor, log.at)
+    rows = conn.execution_options(yield_per=STREAM_BATCH).execute(query.where(log.seq <= upto).order_by(log.seq))
+    for seq, prev_hash, hash_, kind, payload, actor, at in rows:
+        yield Entry(seq, prev_hash, hash_, kind, codec.loads(payload), actor, at)
+
+
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Folding the whole log keeps millions of new objects, none of them in a reference cycle: the cyclic
+    garbage collector would walk them all again and again and find nothing to free."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Ledger:
@@ -289,30 +322,26 @@ class Ledger:
         return out, entries, changes, claims
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> State:
-        """Recompute every projection and total from the log alone, under the write lock, and swap them in."""
-        with self._lock:
-            try:
-                with self.db.writer.begin() as conn:
-                    head_seq, _ = self._lock_head(conn)
-                    for table in reversed(PROJECTIONS):
-                        conn.execute(delete(table))
-                    state = State()
-                    pending: list[dict[str, object]] = []
-                    for e in read_entries(conn):
+        """Recompute every projection and total from the log alone, under the write lock, and swap them in.
+
+        The log is read on a connection of its own so that the submissions, made by the fold as it goes, can
+        stream into the projection in one bulk load (COPY on PostgreSQL) on the writing one."""
+        with self._lock, without_cycle_collection():
+            self._state = None  # of no more use, and two national folds need not fit in memory together
+            with self.db.writer.begin() as conn, self.db.reader.connect() as log:
+                head_seq, _ = self._lock_head(conn)
+                clear_projections(conn)
+                state = State()
+                with bulk_load(conn, t.submissions) as write:
+                    for e in stream_log(log, head_seq):
                         for sub in apply(state, e).submissions:
-                            pending.append(submission_row(sub))
-                        if len(pending) >= CHUNK:
-                            conn.execute(t.submissions.insert(), pending)
-                            pending = []
-                        if progress:
+                            write(submission_values(sub))
+                        if progress and e.seq % PROGRESS_EVERY == 0:
                             progress(e.seq, head_seq)
-                    if pending:
-                        conn.execute(t.submissions.insert(), pending)
-                    for table, rows in all_rows(state):
-                        insert_all(conn, table, rows)
-            except BaseException:
-                self._state = None
-                raise
+                for table, rows in all_rows(state):
+                    insert_all(conn, table, rows)
+                if progress:
+                    progress(head_seq, head_seq)
             self._state = state
             return state
 

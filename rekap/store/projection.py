@@ -3,118 +3,189 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete
+from psycopg.copy import QueuedLibpqWriter
+from sqlalchemy import Connection, Table, delete, text
 
 from rekap.domain.contest import Contest, Election
 from rekap.domain.fold import Accepted, Changes, State, Submission, Totals
-from rekap.domain.log import canonical_text
 from rekap.domain.regions import NATION, Region
 from rekap.domain.tps import Tps
-from rekap.store import batch
+from rekap.store import batch, codec
 from rekap.store import tables as t
+
+Row = tuple[Any, ...]  # a table's values in the order of its columns
 
 CHUNK = 5000
 
 
-def insert_all(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= CHUNK:
-            conn.execute(table.insert(), batch)
-            batch = []
-    if batch:
-        conn.execute(table.insert(), batch)
+@contextmanager
+def bulk_load(conn: Connection, table: Table) -> Iterator[Callable[[Row], None]]:
+    """A function that inserts one row; the rows go in by COPY on PostgreSQL (sent by a thread of psycopg's
+    while the caller makes the next ones) and by executemany of CHUNK rows on SQLite."""
+    cols = [c.name for c in table.columns]
+    if conn.dialect.name == "postgresql":
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN", writer=QueuedLibpqWriter(cur)) as copy:
+            yield copy.write_row
+        return
+    insert = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    pending: list[Row] = []
+
+    def write(row: Row) -> None:
+        pending.append(row)
+        if len(pending) >= CHUNK:
+            conn.exec_driver_sql(insert, pending)
+            pending.clear()
+
+    yield write
+    if pending:
+        conn.exec_driver_sql(insert, pending)
+
+
+def clear_projections(conn: Connection) -> None:
+    """Empty every projection table in the caller's transaction. On PostgreSQL by TRUNCATE: a DELETE of a
+    national projection takes seconds and leaves millions of dead rows that slow every later write and read.
+    Until the transaction ends, readers of these tables wait; one whose snapshot is older than the commit
+    then sees them empty (TRUNCATE is not MVCC-safe), so such readers should retry after a rebuild."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"TRUNCATE {', '.join(table.name for table in t.PROJECTIONS)}"))
+        return
+    for table in reversed(t.PROJECTIONS):
+        conn.execute(delete(table))
+
+
+def insert_all(conn: Connection, table: Table, rows: Iterable[Row]) -> None:
+    with bulk_load(conn, table) as write:
+        for row in rows:
+            write(row)
+
+
+@cache
+def _column_names(table: Table) -> tuple[str, ...]:
+    return tuple(table.columns.keys())
+
+
+def _as_dict(table: Table, values: Row) -> dict[str, Any]:
+    return dict(zip(_column_names(table), values, strict=True))
+
+
+def region_values(r: Region) -> Row:
+    return (r.code, r.name, r.level, r.parent)
 
 
 def region_row(r: Region) -> dict[str, Any]:
-    return {"code": r.code, "name": r.name, "level": r.level, "parent": r.parent}
+    return _as_dict(t.regions, region_values(r))
+
+
+def tps_values(x: Tps) -> Row:
+    return (x.code, x.kelurahan, x.number, x.dpt, x.dpt_male, x.dpt_female, x.address, x.lat_e6, x.lon_e6)
 
 
 def tps_row(x: Tps) -> dict[str, Any]:
-    return {
-        "code": x.code,
-        "kelurahan": x.kelurahan,
-        "number": x.number,
-        "dpt": x.dpt,
-        "dpt_male": x.dpt_male,
-        "dpt_female": x.dpt_female,
-        "address": x.address,
-        "lat_e6": x.lat_e6,
-        "lon_e6": x.lon_e6,
-    }
+    return _as_dict(t.tps, tps_values(x))
+
+
+def contest_values(c: Contest) -> Row:
+    cands = [{"number": k.number, "names": list(k.names), "party": k.party, "color": k.color} for k in c.candidates]
+    return (c.id, c.election, c.name, c.scope, json.dumps(cands))
 
 
 def contest_row(c: Contest) -> dict[str, Any]:
-    cands = [{"number": k.number, "names": list(k.names), "party": k.party, "color": k.color} for k in c.candidates]
-    return {"id": c.id, "election": c.election, "name": c.name, "scope": c.scope, "candidates": json.dumps(cands)}
+    return _as_dict(t.contests, contest_values(c))
+
+
+def election_values(e: Election) -> Row:
+    return (e.id, e.name, e.date)
 
 
 def election_row(e: Election) -> dict[str, Any]:
-    return {"id": e.id, "name": e.name, "date": e.date}
+    return _as_dict(t.elections, election_values(e))
+
+
+def _votes_text(votes: Mapping[int, int]) -> str:
+    return codec.dumps({str(k): v for k, v in sorted(votes.items())})
+
+
+def _list_text(items: Sequence[Any]) -> str:
+    return codec.dumps(items) if items else "[]"  # photos and findings are nearly always none
+
+
+def submission_values(s: Submission) -> Row:
+    src = s.source
+    return (
+        s.seq,
+        s.tps,
+        s.contest,
+        src.kind,
+        src.candidate,
+        codec.canonical_dumps(s.result.to_payload()),
+        _list_text(s.photos),
+        _list_text([f.to_payload() for f in s.findings]),
+        s.corrects,
+        s.reason,
+        s.verified,
+        s.actor,
+        s.at,
+    )
 
 
 def submission_row(s: Submission) -> dict[str, Any]:
-    return {
-        "seq": s.seq,
-        "tps": s.tps,
-        "contest": s.contest,
-        "source_kind": s.source.kind,
-        "source_candidate": s.source.candidate,
-        "result": canonical_text(s.result.to_payload()),
-        "photos": json.dumps(list(s.photos)),
-        "findings": json.dumps([f.to_payload() for f in s.findings]),
-        "corrects": s.corrects,
-        "reason": s.reason,
-        "verified": s.verified,
-        "actor": s.actor,
-        "at": s.at,
-    }
+    return _as_dict(t.submissions, submission_values(s))
+
+
+def accepted_values(key: tuple[str, str], a: Accepted, disagreement: bool) -> Row:
+    r = a.result
+    return (
+        key[0],
+        key[1],
+        a.seq,
+        a.source,
+        _votes_text(r.votes),
+        r.valid,
+        r.invalid,
+        r.used,
+        r.unused,
+        r.damaged,
+        r.dpt,
+        r.dptb,
+        r.dpk,
+        r.voters,
+        _list_text([f.to_payload() for f in a.findings]),
+        disagreement,
+        a.at,
+    )
 
 
 def accepted_row(key: tuple[str, str], a: Accepted, disagreement: bool) -> dict[str, Any]:
-    r = a.result
-    return {
-        "tps": key[0],
-        "contest": key[1],
-        "seq": a.seq,
-        "source": a.source,
-        "votes": json.dumps({str(k): v for k, v in sorted(r.votes.items())}),
-        "valid": r.valid,
-        "invalid": r.invalid,
-        "used": r.used,
-        "unused": r.unused,
-        "damaged": r.damaged,
-        "dpt": r.dpt,
-        "dptb": r.dptb,
-        "dpk": r.dpk,
-        "voters": r.voters,
-        "findings": json.dumps([f.to_payload() for f in a.findings]),
-        "disagreement": disagreement,
-        "at": a.at,
-    }
+    return _as_dict(t.accepted, accepted_values(key, a, disagreement))
+
+
+def totals_values(key: tuple[str, str], x: Totals) -> Row:
+    return (
+        key[0],
+        key[1],
+        _votes_text(x.votes),
+        x.valid,
+        x.invalid,
+        x.voters,
+        x.tps_reported,
+        x.tps_total,
+        x.dpt_reported,
+        x.dpt_total,
+        x.flagged,
+        x.disagreements,
+        x.last_seq,
+        x.updated_at,
+    )
 
 
 def totals_row(key: tuple[str, str], x: Totals) -> dict[str, Any]:
-    return {
-        "region": key[0],
-        "contest": key[1],
-        "votes": json.dumps({str(k): v for k, v in sorted(x.votes.items())}),
-        "valid": x.valid,
-        "invalid": x.invalid,
-        "voters": x.voters,
-        "tps_reported": x.tps_reported,
-        "tps_total": x.tps_total,
-        "dpt_reported": x.dpt_reported,
-        "dpt_total": x.dpt_total,
-        "flagged": x.flagged,
-        "disagreements": x.disagreements,
-        "last_seq": x.last_seq,
-        "updated_at": x.updated_at,
-    }
+    return _as_dict(t.totals, totals_values(key, x))
 
 
 def changed_rows(state: State, ch: Changes) -> list[batch.Part]:
@@ -137,11 +208,13 @@ def persist_streams(conn: Connection, ch: Changes) -> None:
             conn.execute(t.streams.insert(), {"region": region, "url": url})
 
 
-def all_rows(state: State) -> Iterator[tuple[Table, Iterable[dict[str, Any]]]]:
-    yield t.regions, (region_row(r) for r in state.regions.values() if r.code != NATION)
-    yield t.tps, (tps_row(x) for x in state.tps.values())
-    yield t.elections, (election_row(e) for e in state.elections.values())
-    yield t.contests, (contest_row(c) for c in state.contests.values())
-    yield t.accepted, (accepted_row(k, a, k in state.disagreeing) for k, a in state.accepted.items())
-    yield t.totals, (totals_row(k, x) for k, x in state.totals.items())
-    yield t.streams, ({"region": r, "url": u} for r, u in state.streams.items())
+def all_rows(state: State) -> Iterator[tuple[Table, Iterable[Row]]]:
+    """Every projection row of the state but the submissions (which a rebuild writes as the fold makes them)."""
+    yield t.regions, (region_values(r) for r in state.regions.values() if r.code != NATION)
+    yield t.tps, map(tps_values, state.tps.values())
+    yield t.elections, map(election_values, state.elections.values())
+    yield t.contests, map(contest_values, state.contests.values())
+    disagreeing = state.disagreeing
+    yield t.accepted, (accepted_values(k, a, k in disagreeing) for k, a in state.accepted.items())
+    yield t.totals, (totals_values(k, x) for k, x in state.totals.items())
+    yield t.streams, state.streams.items()

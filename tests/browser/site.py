@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
@@ -37,7 +37,7 @@ class Site:
         if extra:  # a copy with more votes for pair 3 that still adds up
             more = {"votes": {2: result.votes[2], 3: result.votes[3] + extra}, "valid": result.valid + extra}
             more |= {"used": result.used + extra, "voters": result.voters + extra, "unused": result.unused - extra}
-            result = replace(result, **more)
+            result = result._replace(**more)
         who = self.who.witnesses[witness] if witness else self.who.officer
         submit_result(self.ctx, who, Report(tps_code, CONTEST, result))
 
@@ -58,7 +58,7 @@ def count_some(ctx: Context, who: Reporters) -> None:
         if number == 2:
             more = {"votes": {2: result.votes[2] + 7, 3: result.votes[3]}, "valid": result.valid + 7}
             more |= {"used": result.used + 7, "voters": result.voters + 7, "unused": result.unused - 7}
-            submit_result(ctx, who.witnesses[2], Report(tps.code, CONTEST, replace(result, **more)))
+            submit_result(ctx, who.witnesses[2], Report(tps.code, CONTEST, result._replace(**more)))
     set_stream(ctx, "31.71.01", "https://www.youtube.com/watch?v=abcdefghijk", "test")
 
 

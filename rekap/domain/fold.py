@@ -42,6 +42,20 @@ class Accepted:
         return bool(self.findings)
 
 
+#: The counts a Totals row carries besides the votes per candidate, in the order tables and downloads show them.
+TOTALS_COUNTS = (
+    "valid",
+    "invalid",
+    "voters",
+    "tps_reported",
+    "tps_total",
+    "dpt_reported",
+    "dpt_total",
+    "flagged",
+    "disagreements",
+)
+
+
 @dataclass(slots=True)
 class Totals:
     votes: dict[int, int] = field(default_factory=dict)

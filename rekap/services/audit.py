@@ -14,7 +14,7 @@ import httpx
 from sqlalchemy import select
 
 from rekap.domain.errors import InvalidInput
-from rekap.domain.fold import State, apply
+from rekap.domain.fold import TOTALS_COUNTS, State, apply
 from rekap.domain.log import GENESIS, Entry, canonical_text, check_link
 from rekap.services.context import Context
 from rekap.store import tables as t
@@ -22,18 +22,7 @@ from rekap.store.ledger import entry_from_row, stream_log
 from rekap.store.projection import totals_row
 
 Progress = Callable[[int, int], None]
-TOTAL_FIELDS = (
-    "valid",
-    "invalid",
-    "voters",
-    "tps_reported",
-    "tps_total",
-    "dpt_reported",
-    "dpt_total",
-    "flagged",
-    "disagreements",
-    "votes",
-)
+TOTAL_FIELDS = (*TOTALS_COUNTS, "votes")
 
 
 @dataclass

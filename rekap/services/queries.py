@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, bindparam, func, select, true
 
 from rekap.domain.contest import Contest
 from rekap.domain.errors import UnknownContest, UnknownRegion, UnknownTps
-from rekap.domain.fold import Totals
+from rekap.domain.fold import TOTALS_COUNTS, Totals
 from rekap.domain.regions import NATION, Region, is_within, level_of
 from rekap.services.context import Context
 from rekap.services.readmodel import RegionTree
@@ -227,23 +227,12 @@ def totals_from_row(row: Any) -> Totals:
     """A stored totals row as the fold's Totals (for readers of the database rather than of the read model)."""
     return Totals(
         votes={int(k): v for k, v in json.loads(row.votes).items()},
-        **{f: getattr(row, f) for f in _TOTALS_COUNTS},
+        **{f: getattr(row, f) for f in TOTALS_COUNTS},
         last_seq=row.last_seq,
         updated_at=row.updated_at,
     )
 
 
-_TOTALS_COUNTS = (
-    "valid",
-    "invalid",
-    "voters",
-    "tps_reported",
-    "tps_total",
-    "dpt_reported",
-    "dpt_total",
-    "flagged",
-    "disagreements",
-)
 _NOTHING_YET = Totals()
 
 

@@ -7,6 +7,7 @@ import io
 import json
 from typing import Any
 
+from rekap.domain.fold import TOTALS_COUNTS
 from rekap.domain.result import COUNT_FIELDS
 from rekap.web.pages.tps_view import TpsPage
 from rekap.web.pages.views import RegionPage
@@ -40,15 +41,7 @@ def region_table(page: RegionPage) -> Table:
         "name",
         "level",
         *votes,
-        "valid",
-        "invalid",
-        "voters",
-        "tps_reported",
-        "tps_total",
-        "dpt_reported",
-        "dpt_total",
-        "flagged",
-        "disagreements",
+        *TOTALS_COUNTS,
         "updated_at",
     ]
     rows = []

@@ -33,7 +33,8 @@ async def get_token(ctx: CtxDep, authorization: Annotated[str | None, Header()] 
     if authorization and authorization.lower().startswith("bearer "):
         secret = authorization[7:].strip()
     # a token this process knows costs no database read, so no thread either
-    return known_token(ctx, secret) or await run_in_threadpool(authenticate, ctx, secret)
+    known = known_token(ctx, secret)
+    return known if known is not None else await run_in_threadpool(authenticate, ctx, secret)
 
 
 TokenDep = Annotated[TokenInfo, Depends(get_token)]

@@ -20,6 +20,7 @@ def create_app(ctx: Context, on_start: tuple[Callable[[], None], ...] = ()) -> F
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ctx.ledger.state  # noqa: B018 - fold the log before the first request, not during it
+        ctx.board.structure  # noqa: B018 - and copy the read model, which a first read would do on the event loop
         follower = Follower(ctx.ledger)
         follower.start()
         for fn in on_start:

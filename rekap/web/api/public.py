@@ -29,7 +29,7 @@ def get_region(request: Request, code: str, ctx: CtxDep) -> Response:
     return public_json(request, queries.get_region(ctx, code), max_age=30)
 
 
-#: under heavy ingest a hot total is rebuilt a few times a second, not per read; a served total is then
+#: under heavy ingest a hot total is rebuilt ten times a second, not per read; a served total is then
 #: at most this old, well inside the one-second freshness promise (a quiet instance answers exactly)
 TOTALS_MAX_STALE = 0.1
 BUSY_ENTRIES_PER_SECOND = 50
@@ -65,7 +65,7 @@ def get_all_totals(request: Request, contest_id: str, ctx: CtxDep) -> Response:
 
 @router.get("/tps/{tps_code}", response_model=queries.TpsOut)
 async def get_tps(request: Request, tps_code: str, ctx: CtxDep) -> Response:
-    # a hit is answered on the event loop; only a miss goes to a thread for its two queries
+    # a hit is answered on the event loop; only a miss goes to a thread for its query
     board = ctx.board
     key, version = ("tps", tps_code), (board.tps_seq(tps_code), board.structure.seq)
     answers: AnswerCache = request.app.state.answers

@@ -90,10 +90,15 @@ class Board:
         self.structure  # noqa: B018 - loads the board on first use
         return self._totals.get((region, contest))
 
-    def tps_seq(self, tps: str) -> int:
-        """The last committed submission of a TPS (0: none): versions its answers."""
-        self.structure  # noqa: B018
-        return self._tps_seq.get(tps, 0)
+    def region_version(self, region: str, contest: str) -> tuple[int, int] | None:
+        """What any answer about a region's totals depends on: its own totals row (every change below it passes
+        through that row) and names, TPS, contests and streams (the structure). None: nothing counted there."""
+        t = self.totals(region, contest)
+        return (t.last_seq, self.structure.seq) if t is not None else None
+
+    def tps_version(self, tps: str) -> tuple[int, int]:
+        """What a TPS answer depends on: its last committed submission (0: none) and the structure."""
+        return (self._tps_seq.get(tps, 0), self.structure.seq)
 
     def _load(self, state: State) -> None:
         """Under the ledger's lock, with no write in flight: the state is the committed one."""

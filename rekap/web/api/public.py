@@ -38,12 +38,10 @@ BUSY_ENTRIES_PER_SECOND = 50
 @router.get("/contests/{contest_id}/totals/{region_code}", response_model=queries.TotalsOut)
 async def get_totals(request: Request, contest_id: str, region_code: str, ctx: CtxDep) -> Response:
     # on the event loop: the answer comes from memory (the committed read model), never from the database
-    board = ctx.board
-    row = board.totals(region_code, contest_id)
-    if row is None:  # nothing counted there, or no such contest or region: nothing worth keeping
+    version = ctx.board.region_version(region_code, contest_id)
+    if version is None:  # nothing counted there, or no such contest or region: nothing worth keeping
         return public_json(request, queries.totals_for(ctx, contest_id, region_code))
-    # any change below a region passes through its own totals row, so its last_seq versions the answer
-    key, version = ("totals", contest_id, region_code), (row.last_seq, board.structure.seq)
+    key = ("totals", contest_id, region_code)
     answers: AnswerCache = request.app.state.answers
     answer = answers.peek(key, version)
     if answer is None:  # only now ask how busy ingest is: counting the last second's entries is not free
@@ -66,8 +64,7 @@ def get_all_totals(request: Request, contest_id: str, ctx: CtxDep) -> Response:
 @router.get("/tps/{tps_code}", response_model=queries.TpsOut)
 async def get_tps(request: Request, tps_code: str, ctx: CtxDep) -> Response:
     # a hit is answered on the event loop; only a miss goes to a thread for its query
-    board = ctx.board
-    key, version = ("tps", tps_code), (board.tps_seq(tps_code), board.structure.seq)
+    key, version = ("tps", tps_code), ctx.board.tps_version(tps_code)
     answers: AnswerCache = request.app.state.answers
     answer = answers.peek(key, version)
     if answer is None:

@@ -63,7 +63,7 @@ def _region(request: Request, ctx: Context, loc: Locale, contest_id: str, code: 
             map_mode=map_mode,
         )
 
-    body = cached(request, views.region_version(ctx, contest_id, code), build)
+    body = cached(request, ctx.board.region_version(code, contest_id), build)
     return etagged(request, body, "text/html; charset=utf-8")
 
 
@@ -99,7 +99,7 @@ def region_csv(request: Request, contest_id: str, region_code: str, ctx: CtxDep,
     def build() -> bytes:
         return downloads.as_csv(downloads.region_table(views.region_page(ctx, contest_id, region_code, loc)))
 
-    body = cached(request, views.region_version(ctx, contest_id, region_code), build)
+    body = cached(request, ctx.board.region_version(region_code, contest_id), build)
     return _csv(request, body, f"rekap-{contest_id}-{region_code}.csv")  # fmt: skip
 
 
@@ -117,7 +117,7 @@ def region_json(request: Request, contest_id: str, region_code: str, ctx: CtxDep
         }
         return downloads.as_json(downloads.region_table(page), about)
 
-    body = cached(request, views.region_version(ctx, contest_id, region_code), build)
+    body = cached(request, ctx.board.region_version(region_code, contest_id), build)
     return etagged(request, body, "application/json")
 
 
@@ -200,7 +200,7 @@ def wall(
     shown = views.wall_slides(contests, _wall_regions(regions))
     if not shown:
         raise NotFound("nothing to show: no contest covers these regions", field="regions")
-    versions = [views.region_version(ctx, c, code) for c, code in shown]
+    versions = [ctx.board.region_version(code, c) for c, code in shown]
 
     def build() -> bytes:
         slides = [views.region_page(ctx, c, code, loc, map_width=800) for c, code in shown]

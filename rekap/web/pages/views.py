@@ -132,14 +132,6 @@ def region_page(ctx: Context, contest_id: str, code: str, loc: Locale, map_width
     )
 
 
-def region_version(ctx: Context, contest_id: str, code: str) -> tuple[int, int] | None:
-    """What a region page shows changes only with its own totals row (every change below it passes through that
-    row) or with names, TPS, contests and streams (structure seq). None: not cacheable (nothing counted there)."""
-    board = ctx.board
-    row = board.totals(code, contest_id)
-    return (row.last_seq, board.structure.seq) if row is not None else None
-
-
 def contest_for(contests: list[queries.ContestOut], code: str) -> queries.ContestOut | None:
     """The contest whose pages a link to this region should open: the first one that covers it."""
     return next((c for c in contests if is_within(code, c.scope)), None)

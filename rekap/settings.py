@@ -20,6 +20,8 @@ class Settings:
     max_photo_bytes: int = 15 * 1024 * 1024
     max_photo_pixels: int = 40_000_000
     simulated: bool = False
+    #: where this machine's log writer listens (`rekap serve --workers N`); None: this process writes itself
+    writer_socket: Path | None = None
 
     @property
     def db_url(self) -> str:
@@ -36,6 +38,7 @@ class Settings:
         """CLI flags win over REKAP_* variables, which win over defaults."""
         env = os.environ if env is None else env
         rejecting = env.get("REKAP_REJECT_INVALID_FROM")
+        writer = env.get("REKAP_WRITER_SOCKET")
         return cls(
             data_dir=Path(data_dir or env.get("REKAP_DATA_DIR") or "rekap-data"),
             database_url=db or env.get("REKAP_DATABASE_URL", ""),
@@ -44,4 +47,5 @@ class Settings:
                 if rejecting is not None
                 else DEFAULT_REJECTING_SOURCES
             ),
+            writer_socket=Path(writer) if writer else None,
         )

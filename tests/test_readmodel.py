@@ -106,3 +106,15 @@ def test_entries_folded_on_a_reload_are_not_missed(ctx, settings, token):
         _assert_board_is_the_fold(ctx)
     finally:
         other.db.dispose()
+
+
+def test_a_totals_copy_has_every_field_and_shares_nothing():
+    import dataclasses
+
+    from rekap.domain.fold import Totals
+
+    t = Totals({1: 5, 2: 6}, *range(1, 11), "2024-02-14T13:00:00Z")
+    c = t.copy()
+    assert c == t and [f.name for f in dataclasses.fields(c)] == [f.name for f in dataclasses.fields(t)]
+    c.votes[1] += 1
+    assert t.votes[1] == 5

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from rich.table import Table
 
 from rekap.bootstrap import open_context
 from rekap.cli import gen
-from rekap.domain.errors import InvalidInput, RekapError
+from rekap.domain.errors import RekapError
 from rekap.domain.regions import NATION
 from rekap.services import audit, imports, streams, tokens
 from rekap.services.context import Context
@@ -173,28 +172,11 @@ def serve(
     workers: Annotated[int, typer.Option(help="Uvicorn worker processes (PostgreSQL only)")] = 1,
 ) -> None:
     """Run the HTTP API and public pages."""
-    import uvicorn
-
-    from rekap.bootstrap import build_app
+    from rekap.web.serving import serve as run
 
     with context(create=True) as ctx:
         console.print(f"rekap serving {ctx.db.url} on http://{host}:{port}/ with {workers} worker(s)")
-        if workers == 1:
-            uvicorn.run(build_app(ctx), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
-            return
-        if ctx.db.is_sqlite:
-            fail(InvalidInput("several workers need PostgreSQL (--db postgresql://…)", field="workers"))
-    os.environ["REKAP_DATABASE_URL"] = ctx.settings.db_url
-    os.environ["REKAP_DATA_DIR"] = str(ctx.settings.data_dir)
-    uvicorn.run(
-        "rekap.bootstrap:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        timeout_graceful_shutdown=2,
-    )
+        run(ctx, host, port, workers)
 
 
 @app.command()

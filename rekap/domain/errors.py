@@ -22,6 +22,10 @@ class RekapError(Exception):
         where = f" ({self.field})" if self.field else ""
         return f"{self.detail}{where}"
 
+    def __reduce__(self) -> tuple[type[RekapError], tuple[str, str | None, dict[str, Any]]]:
+        # a refusal crosses from the log writer's process to the worker that asked, as itself
+        return (type(self), (self.detail, self.field, self.extra))
+
 
 class InvalidInput(RekapError):
     slug, status, title = "invalid-input", 422, "Invalid input"
@@ -109,6 +113,13 @@ class ChainBroken(RekapError):
     slug, status, title = "chain-broken", 500, "Log chain broken"
 
 
+class WriterUnavailable(RekapError):
+    """The log writer went away before it answered: the submission may or may not be logged. Retrying with the
+    same Idempotency-Key is safe (it is logged at most once)."""
+
+    slug, status, title = "writer-unavailable", 503, "Submission not confirmed"
+
+
 ALL_ERRORS: tuple[type[RekapError], ...] = (
     RekapError,
     InvalidInput,
@@ -132,4 +143,5 @@ ALL_ERRORS: tuple[type[RekapError], ...] = (
     PhotoMissing,
     ImportRejected,
     ChainBroken,
+    WriterUnavailable,
 )

@@ -71,6 +71,12 @@ class Totals:
     last_seq: int = 0
     updated_at: str = ""
 
+    def copy(self) -> Totals:
+        """A copy that shares nothing (the constructor by position: several times faster than replace)."""
+        return Totals(dict(self.votes), self.valid, self.invalid, self.voters, self.tps_reported, self.tps_total,
+                      self.dpt_reported, self.dpt_total, self.flagged, self.disagreements, self.last_seq,
+                      self.updated_at)  # fmt: skip
+
     def add_result(self, r: Result, sign: int) -> None:
         for number, v in r.votes.items():
             self.votes[number] = self.votes.get(number, 0) + sign * v

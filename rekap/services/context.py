@@ -1,4 +1,5 @@
-"""What every use case needs: settings, database, ledger, photo files, the notification bus, the read model."""
+"""What every use case needs: settings, database, ledger, photo files, the notification bus, the read model,
+and where this machine's log writer listens when another process writes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 
 from rekap.services.bus import Bus
 from rekap.services.readmodel import Board
+from rekap.services.writer import WriterClient
 from rekap.settings import Settings
 from rekap.store.db import Database
 from rekap.store.ledger import Ledger
@@ -20,9 +22,11 @@ class Context:
     photos: PhotoFiles
     bus: Bus
     board: Board
+    writer: WriterClient | None = None  # this machine's log writer, when another process writes
 
     @classmethod
     def open(cls, settings: Settings, db: Database) -> Context:
         bus = Bus()
         ledger = Ledger(db, on_commit=bus.publish)
-        return cls(settings, db, ledger, PhotoFiles(settings.photo_dir), bus, Board(ledger, bus))
+        writer = WriterClient(settings.writer_socket) if settings.writer_socket else None
+        return cls(settings, db, ledger, PhotoFiles(settings.photo_dir), bus, Board(ledger, bus), writer)

@@ -62,10 +62,6 @@ def _structure_of(state: State) -> Structure:
     return Structure(state.structure_seq, RegionTree(state.regions.values()), dict(state.contests), names)
 
 
-def _copy(t: Totals) -> Totals:
-    return replace(t, votes=dict(t.votes))
-
-
 class Board:
     """Committed totals per (region, contest). Loaded whole on first use, then kept current by the bus."""
 
@@ -102,7 +98,7 @@ class Board:
 
     def _load(self, state: State) -> None:
         """Under the ledger's lock, with no write in flight: the state is the committed one."""
-        self._totals = {k: _copy(t) for k, t in state.totals.items()}
+        self._totals = {k: t.copy() for k, t in state.totals.items()}
         self._tps_seq = dict(state.tps_seq)
         self.seq = state.seq
         self._structure = _structure_of(state)
@@ -120,7 +116,7 @@ class Board:
         for key in event.totals:
             t = state.totals.get(key)
             if t is not None:
-                self._totals[key] = _copy(t)
+                self._totals[key] = t.copy()
         for tps, _contest in event.submitted:
             self._tps_seq[tps] = state.tps_seq.get(tps, 0)
         if TREE_KINDS.intersection(event.kinds):

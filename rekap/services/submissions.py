@@ -1,8 +1,9 @@
 """Submitting a TPS result: idempotent, checked against the rules, logged, folded into the totals.
 
-The HTTP route awaits `submit_result_async` on the event loop: a plain submission needs no database
-read of its own before the log writer takes it (the token comes from the in-process cache, the
-idempotency key is looked up by the writer under the write lock), so it costs no thread hop either.
+The HTTP route awaits `submit_result_async` on the event loop: a plain submission needs no database read of
+its own before the log writer (this process's, or the machine's: rekap/services/writer.py) takes it (the
+token comes from the in-process cache, the idempotency key is looked up by the writer under the write lock),
+so it costs no thread hop either.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from rekap.domain.submission import Report, plan_submission
 from rekap.services.context import Context
 from rekap.services.photos import known_photos
 from rekap.services.tokens import TokenInfo, touch_token
+from rekap.services.writer import NOT_REACHED
 from rekap.store import tables as t
 from rekap.store.ledger import Command, Once, Replayed
 
@@ -118,8 +120,19 @@ def submit_result(ctx: Context, token: TokenInfo, report: Report, idempotency_ke
 async def submit_result_async(
     ctx: Context, token: TokenInfo, report: Report, idempotency_key: str | None = None
 ) -> Receipt:
-    """`submit_result` for the event loop: database reads (photos, corrections, replays) go to a thread,
-    the rest waits for the group commit without holding one."""
+    """`submit_result` for the event loop: handed to this machine's log writer if another process writes
+    (`rekap serve --workers N`), else written here; see `write_result`."""
+    if ctx.writer is not None:
+        receipt = await ctx.writer.call(token, report, idempotency_key)
+        if isinstance(receipt, Receipt):
+            return receipt
+        assert receipt is NOT_REACHED, receipt
+    return await write_result(ctx, token, report, idempotency_key)
+
+
+async def write_result(ctx: Context, token: TokenInfo, report: Report, idempotency_key: str | None = None) -> Receipt:
+    """Log a submission through this process's ledger: database reads (photos, corrections, replays) go to a
+    thread, the rest waits for the group commit without holding one."""
     if _needs_lookups(report):
         sub = await asyncio.to_thread(_prepare, ctx, token, report, idempotency_key)
     else:

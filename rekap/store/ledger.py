@@ -155,9 +155,13 @@ class Ledger:
         return self._state
 
     def entries_per_second(self) -> int:
-        """How many entries this process appended in the last second (capped at 1024)."""
+        """How many committed entries this process folded in the last second, its own and others' (capped at
+        1024): how busy the log is, whichever process writes."""
         cutoff = time.monotonic() - 1.0
         return sum(1 for t in list(self._recent) if t > cutoff)
+
+    def _saw(self, n: int) -> None:
+        self._recent.extend([time.monotonic()] * min(n, self._recent.maxlen or 0))
 
     @property
     def known_seq(self) -> int:
@@ -245,6 +249,7 @@ class Ledger:
                 head_seq = conn.execute(select(t.log_head.c.seq)).scalar_one()
                 entries, changes = self._catch_up(conn, state, head_seq)
             self.committed_seq = state.seq
+            self._saw(len(entries))
             if entries and self.on_commit:
                 self.on_commit(entries, changes)
             return len(entries)
@@ -271,7 +276,7 @@ class Ledger:
             self._state = None  # memory may be ahead of the database: reload from the log next time
             raise
         self.committed_seq = state.seq
-        self._recent.extend([time.monotonic()] * min(len(entries), self._recent.maxlen or 0))
+        self._saw(len(caught) + len(entries))
         if (caught or entries) and self.on_commit:  # other processes' entries are news here too
             self.on_commit(caught + entries, theirs)
         return out

@@ -27,6 +27,8 @@ def create_app(ctx: Context, on_start: tuple[Callable[[], None], ...] = ()) -> F
             fn()
         yield
         follower.stop()
+        if ctx.writer is not None:
+            await ctx.writer.close()
 
     app = FastAPI(
         title="rekap",

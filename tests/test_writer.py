@@ -1,0 +1,178 @@
+"""One log writer per machine: workers hand submissions to it over a Unix socket, and write themselves when
+it cannot be reached."""
+
+import asyncio
+import dataclasses
+from functools import partial
+
+import pytest
+from conftest import CONTEST
+
+from rekap.bootstrap import open_context
+from rekap.domain.errors import ArithmeticMismatch, UnknownTps, WriterUnavailable
+from rekap.domain.result import Result
+from rekap.domain.submission import Report
+from rekap.services import audit, tokens
+from rekap.services.submissions import submit_result_async, write_result
+from rekap.services.writer import NOT_REACHED, WriterClient, log_writer
+
+
+def _report(ctx, code, a=5, b=10, invalid=1):
+    dpt = ctx.ledger.state.tps[code].dpt if code in ctx.ledger.state.tps else 250
+    used = a + b + invalid
+    return Report(code, CONTEST, Result({2: a, 3: b}, a + b, invalid, used, dpt - used, 0, dpt, 0, 0, used))
+
+
+@pytest.fixture
+def worker(ctx, settings):
+    """A web worker of `rekap serve --workers N`: a context of its own, pointed at the writer (`ctx`)."""
+    with log_writer(partial(write_result, ctx)) as server:
+        other = open_context(dataclasses.replace(settings, writer_socket=server.path), create=False)
+        other.writer_server = server  # for the tests to look at
+        yield other
+        other.db.dispose()
+
+
+def test_the_writer_logs_what_a_worker_hands_it(ctx, worker):
+    token = tokens.authenticate(worker, tokens.create_token(ctx, "kpps", "officer", "test")[1])
+    codes = sorted(ctx.ledger.state.tps)[:20]
+    assert worker.board.totals("31", CONTEST).tps_reported == 0  # the worker's read model, loaded
+    seen_by_worker = worker.ledger.known_seq
+
+    async def submit_all():
+        return await asyncio.gather(*(submit_result_async(worker, token, _report(ctx, c)) for c in codes))
+
+    receipts = asyncio.run(submit_all())
+    assert [r.tps for r in receipts] == codes and all(r.accepted for r in receipts)
+    assert len({r.seq for r in receipts}) == 20
+    assert worker.writer_server.connections_made == 1  # twenty calls at once share one connection
+    # the writer folded them; the worker wrote nothing and learns of them as any follower does
+    assert ctx.ledger.state.totals[("31", CONTEST)].tps_reported == 20
+    assert worker.ledger.known_seq == seen_by_worker
+    assert worker.board.totals("31", CONTEST).tps_reported == 0
+    assert worker.ledger.catch_up() == 20
+    assert worker.board.totals("31", CONTEST).tps_reported == 20
+    assert audit.verify_local(ctx).ok
+
+
+def test_refusals_come_back_as_themselves(ctx, worker):
+    token = tokens.authenticate(worker, tokens.create_token(ctx, "kpps", "officer", "test")[1])
+    code = sorted(ctx.ledger.state.tps)[0]
+    with pytest.raises(UnknownTps) as unknown:
+        asyncio.run(submit_result_async(worker, token, _report(ctx, "31.71.01.1001-999")))
+    assert unknown.value.field == "tps"
+    with pytest.raises(ArithmeticMismatch) as bad:  # officers' results that break arithmetic are refused
+        asyncio.run(submit_result_async(worker, token, dataclasses.replace(_report(ctx, code), result=Result(
+            {2: 5, 3: 10}, 99, 1, 16, 200, 0, 216, 0, 0, 16))))  # fmt: skip
+    assert bad.value.extra["findings"] and ctx.ledger.state.submission_count == 0
+
+
+def test_a_retry_through_the_writer_is_replayed(ctx, worker):
+    token = tokens.authenticate(worker, tokens.create_token(ctx, "kpps", "officer", "test")[1])
+    report = _report(ctx, sorted(ctx.ledger.state.tps)[0])
+    first = asyncio.run(submit_result_async(worker, token, report, "key-1"))
+    again = asyncio.run(submit_result_async(worker, token, report, "key-1"))
+    assert again.replayed and (again.seq, again.hash) == (first.seq, first.hash)
+    assert ctx.ledger.state.submission_count == 1
+
+
+def test_a_worker_writes_itself_when_the_writer_is_not_there(ctx, settings, tmp_path):
+    alone = open_context(dataclasses.replace(settings, writer_socket=tmp_path / "nobody.sock"), create=False)
+    try:
+        token = tokens.authenticate(alone, tokens.create_token(ctx, "kpps", "officer", "test")[1])
+        receipt = asyncio.run(submit_result_async(alone, token, _report(ctx, sorted(ctx.ledger.state.tps)[0])))
+        assert alone.ledger.known_seq == receipt.seq  # logged by its own ledger
+        assert audit.verify_local(ctx).ok
+    finally:
+        alone.db.dispose()
+
+
+def test_a_call_cut_off_before_its_answer_is_not_confirmed(tmp_path):
+    path = tmp_path / "w.sock"
+
+    async def run():
+        async def hang_up(reader, writer):
+            await reader.read(10)  # takes the call, then goes away without answering
+            writer.close()
+
+        server = await asyncio.start_unix_server(hang_up, str(path))
+        async with server:
+            client = WriterClient(path)
+            with pytest.raises(WriterUnavailable) as cut:
+                await client.call("anything")
+            assert "Idempotency-Key" in cut.value.detail
+        assert await WriterClient(tmp_path / "gone.sock").call("x") is NOT_REACHED
+
+    asyncio.run(run())
+
+
+@pytest.fixture
+def pg_only(db_url):
+    if db_url.startswith("sqlite"):
+        pytest.skip("several workers need PostgreSQL")
+
+
+def test_serve_with_two_workers_writes_through_one_writer(ctx, settings, pg_only, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    secret = tokens.create_token(ctx, "kpps", "officer", "test")[1]
+    port = free_port()
+    log = (tmp_path / "serve.log").open("wb")
+    cmd = [sys.executable, "-m", "rekap", "--db", settings.db_url, "--data-dir", str(settings.data_dir),
+           "serve", "--workers", "2", "--port", str(port)]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ | {"PYTHONUNBUFFERED": "1"})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until(lambda: httpx.get(base + "/api/v1/log/head", timeout=1).status_code == 200, proc)
+        codes = sorted(ctx.ledger.state.tps)[:30]
+
+        async def post_all():
+            async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {secret}"}) as http:
+                return await asyncio.gather(*(http.post("/api/v1/submissions", json=_body(ctx, c)) for c in codes))
+
+        answers = asyncio.run(post_all())
+        assert [a.status_code for a in answers] == [201] * 30, answers[0].text
+        national = f"{base}/api/v1/contests/{CONTEST}/totals/31"
+        _wait_until(lambda: httpx.get(national).json()["progress"]["tps_reported"] == 30, proc)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0, (tmp_path / "serve.log").read_text()
+    printed = (tmp_path / "serve.log").read_text()
+    assert "Traceback" not in printed and "not reachable" not in printed  # every write went through the writer
+    assert ctx.ledger.catch_up() >= 30 and audit.verify_local(ctx).ok
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until(ok, proc, seconds=60.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "server exited"
+        try:
+            if ok():
+                return
+        except Exception:  # not up yet
+            pass
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def _body(ctx, code):
+    r = _report(ctx, code).result
+    return {"tps": code, "contest": CONTEST, "result": {"votes": {"2": r.votes[2], "3": r.votes[3]},
+            "valid": r.valid, "invalid": r.invalid, "used": r.used, "unused": r.unused, "damaged": 0,
+            "dpt": r.dpt, "dptb": 0, "dpk": 0, "voters": r.voters}}  # fmt: skip

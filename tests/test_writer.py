@@ -117,7 +117,6 @@ def test_serve_with_two_workers_writes_through_one_writer(ctx, settings, pg_only
     import signal
     import subprocess
     import sys
-    import time
 
     import httpx
 

@@ -7,11 +7,11 @@ from functools import partial
 
 import uvicorn
 
-from rekap.bootstrap import build_app
 from rekap.domain.errors import InvalidInput
 from rekap.services.context import Context
 from rekap.services.submissions import write_result
 from rekap.services.writer import log_writer
+from rekap.web.app import create_app
 
 APP_FACTORY = "rekap.bootstrap:app_from_env"
 
@@ -21,7 +21,7 @@ def serve(ctx: Context, host: str, port: int, workers: int = 1, factory: str = A
     process of its own that builds its app with `factory` from the REKAP_* environment, and this process is
     the log writer they hand submissions to (rekap/services/writer.py)."""
     if workers == 1:
-        uvicorn.run(build_app(ctx), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+        uvicorn.run(create_app(ctx), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
         return
     if ctx.db.is_sqlite:
         raise InvalidInput("several workers need PostgreSQL (--db postgresql://…)", field="workers")

@@ -54,3 +54,28 @@ def test_missing_entry_is_reported():
     del entries[2]
     broken = check_chain(entries)
     assert broken is not None and broken.seq == 4 and "expected seq 3" in broken.reason
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**20), 10**20) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(payload=st.dictionaries(st.text(max_size=6), json_values, max_size=4), actor=st.text(max_size=10),
+       seq=st.integers(1, 10**9), kind=st.sampled_from(["result.submitted", "stream.set"]))  # fmt: skip
+def test_sealing_encodes_the_payload_once_and_hashes_what_check_chain_recomputes(payload, actor, seq, kind):
+    from rekap.domain.log import entry_hash
+
+    e = seal(Draft(kind, payload, actor), seq, GENESIS, "2026-01-01T00:00:00.000001Z")
+    assert e.hash == entry_hash(seq, GENESIS, kind, payload, actor, e.at)
+    assert e.payload_text == canonical(payload).decode()
+
+
+def test_now_is_utc_to_the_microsecond():
+    import re
+
+    from rekap.domain.log import now_iso
+
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", now_iso())

@@ -139,12 +139,33 @@ def test_serve_with_two_workers_writes_through_one_writer(ctx, settings, pg_only
         assert [a.status_code for a in answers] == [201] * 30, answers[0].text
         national = f"{base}/api/v1/contests/{CONTEST}/totals/31"
         _wait_until(lambda: httpx.get(national).json()["progress"]["tps_reported"] == 30, proc)
+        first, _ = _children(proc.pid)
+        os.kill(first, signal.SIGKILL)  # a worker dies: it is started again, and the port keeps answering
+        _wait_until(lambda: len(_children(proc.pid)) == 2 and first not in _children(proc.pid), proc)
+        codes = sorted(ctx.ledger.state.tps)[30:40]
+        answers = asyncio.run(post_all())
+        assert [a.status_code for a in answers] == [201] * 10
+        _wait_until(lambda: httpx.get(national).json()["progress"]["tps_reported"] == 40, proc)
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0, (tmp_path / "serve.log").read_text()
     printed = (tmp_path / "serve.log").read_text()
     assert "Traceback" not in printed and "not reachable" not in printed  # every write went through the writer
-    assert ctx.ledger.catch_up() >= 30 and audit.verify_local(ctx).ok
+    assert "starting it again" in printed
+    assert ctx.ledger.catch_up() >= 40 and audit.verify_local(ctx).ok
+
+
+def _children(pid):
+    from pathlib import Path
+
+    kids = []
+    for d in Path("/proc").iterdir():
+        try:
+            if d.name.isdigit() and int((d / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                kids.append(int(d.name))
+        except OSError:
+            continue
+    return kids
 
 
 def free_port():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,7 +44,8 @@ def canonical_text(obj: Any) -> str:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC to the microsecond, e.g. 2024-02-14T13:05:09.120000Z (isoformat: several times faster than strftime)."""
+    return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,8 @@ class Entry:
     payload: Mapping[str, Any]
     actor: str
     at: str
+    #: canonical_text(payload), when the writer has it already (it hashed those very bytes)
+    payload_text: str | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,9 +86,19 @@ def entry_hash(seq: int, prev_hash: str, kind: str, payload: Mapping[str, Any], 
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
+def _hash_of_text(seq: int, prev_hash: str, kind: str, payload_text: str, actor: str, at: str) -> str:
+    """entry_hash, from the payload's canonical text: the body's keys sort as actor, at, kind, payload,
+    prev_hash, seq, so its canonical bytes are the payload's between the others' (see test_log_chain)."""
+    head = canonical({"actor": actor, "at": at, "kind": kind})[:-1]
+    tail = canonical({"prev_hash": prev_hash, "seq": seq})[1:]
+    return hashlib.sha256(b"".join((head, b',"payload":', payload_text.encode(), b",", tail))).hexdigest()
+
+
 def seal(draft: Draft, seq: int, prev_hash: str, at: str) -> Entry:
-    h = entry_hash(seq, prev_hash, draft.kind, draft.payload, draft.actor, at)
-    return Entry(seq, prev_hash, h, draft.kind, draft.payload, draft.actor, at)
+    """The draft as entry `seq` after `prev_hash`; its payload is encoded once, for the hash and the log row."""
+    text = canonical_text(draft.payload)
+    h = _hash_of_text(seq, prev_hash, draft.kind, text, draft.actor, at)
+    return Entry(seq, prev_hash, h, draft.kind, draft.payload, draft.actor, at, text)
 
 
 @dataclass(frozen=True, slots=True)

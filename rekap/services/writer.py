@@ -56,12 +56,31 @@ async def _read(reader: asyncio.StreamReader) -> Any:
     return pickle.loads(await reader.readexactly(size))
 
 
+class _Outbox:
+    """Frames written in one system call per turn of the event loop, however many calls queued them."""
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self.writer = writer
+        self._frames: list[bytes] = []
+
+    def send(self, message: object) -> None:
+        if not self._frames:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._frames.append(_frame(message))
+
+    def _flush(self) -> None:
+        frames, self._frames = self._frames, []
+        if not self.writer.is_closing():
+            self.writer.write(b"".join(frames))
+
+
 class _Line:
     """One open connection to the writer, on the event loop that opened it."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.loop = asyncio.get_running_loop()
         self.writer = writer
+        self.outbox = _Outbox(writer)
         self.pending: dict[int, asyncio.Future[object]] = {}
         self.closed = False
         self.task = asyncio.create_task(self._answers(reader))
@@ -137,7 +156,7 @@ class WriterClient:
         rid = next(self._ids)
         fut: asyncio.Future[object] = line.loop.create_future()
         line.pending[rid] = fut
-        line.writer.write(_frame((rid, args)))
+        line.outbox.send((rid, args))
         return await fut
 
 
@@ -184,12 +203,13 @@ class WriterServer:
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         calls: set[asyncio.Task[None]] = set()
+        outbox = _Outbox(writer)
         self._connections.add(writer)
         self.connections_made += 1
         try:
             while True:
                 rid, args = await _read(reader)
-                task = asyncio.create_task(self._answer(writer, rid, args))
+                task = asyncio.create_task(self._answer(outbox, rid, args))
                 calls.add(task)
                 task.add_done_callback(calls.discard)
         except (asyncio.IncompleteReadError, OSError):
@@ -200,7 +220,7 @@ class WriterServer:
                 await asyncio.wait(calls)
             writer.close()
 
-    async def _answer(self, writer: asyncio.StreamWriter, rid: int, args: tuple[object, ...]) -> None:
+    async def _answer(self, outbox: _Outbox, rid: int, args: tuple[object, ...]) -> None:
         try:
             answer: tuple[int, bool, object] = (rid, True, await self.handle(*args))
         except RekapError as err:
@@ -208,8 +228,7 @@ class WriterServer:
         except Exception:
             log.exception("log writer failed a call")
             answer = (rid, False, WriterUnavailable(FAILED))
-        with contextlib.suppress(OSError):
-            writer.write(_frame(answer))
+        outbox.send(answer)
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from psycopg.sql import Identifier
 from sqlalchemy import BigInteger, Boolean, Connection, Executable, Integer, SmallInteger, Table
 from sqlalchemy.dialects import sqlite
 
-Rows = list[dict[str, Any]]
+Rows = list[tuple[Any, ...]]  # each row's values in the order of its table's columns
 Part = tuple[Table, Rows, bool]  # a table, its rows, and whether a row replaces the one with its key
 
 
@@ -66,7 +66,8 @@ def insert(conn: Connection, table: Table, rows: Rows, *, upsert: bool = False) 
     if not rows:
         return
     if conn.dialect.name != "postgresql":
-        conn.execute(_sqlite_statement(table, upsert), rows)
+        names = _names(table)
+        conn.execute(_sqlite_statement(table, upsert), [dict(zip(names, r, strict=True)) for r in rows])
         return
     _driver(conn).execute(_pg_statement(table, upsert), _columns(table, rows))  # type: ignore[arg-type]
 
@@ -75,8 +76,16 @@ def upsert(conn: Connection, table: Table, rows: Rows) -> None:
     insert(conn, table, rows, upsert=True)
 
 
+@cache
+def _names(table: Table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.columns)
+
+
 def _columns(table: Table, rows: Rows) -> list[list[Any]]:
-    return [[r[c.name] for r in rows] for c in table.columns]
+    """One array per column: the rows transposed."""
+    columns = [list(col) for col in zip(*rows, strict=True)]
+    assert len(columns) == len(table.columns), (table.name, len(columns))
+    return columns
 
 
 def write(conn: Connection, parts: list[Part], then: str, params: Sequence[Any]) -> None:

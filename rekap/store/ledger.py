@@ -282,7 +282,7 @@ class Ledger:
         return out
 
     def _write(
-        self, conn: Connection, state: State, entries: list[Entry], changes: Changes, claims: list[dict[str, object]]
+        self, conn: Connection, state: State, entries: list[Entry], changes: Changes, claims: list[tuple[object, ...]]
     ) -> None:
         """A batch's writes: the entries, the projection rows, the idempotency keys and the new head. On
         PostgreSQL they are one statement, so the transaction waits for the server once here (then once more
@@ -299,12 +299,12 @@ class Ledger:
 
     def _fold(
         self, conn: Connection, state: State, cmds: list[Command]
-    ) -> tuple[list[Outcome], list[Entry], Changes, list[dict[str, object]]]:
+    ) -> tuple[list[Outcome], list[Entry], Changes, list[tuple[object, ...]]]:
         out: list[Outcome] = []
         entries: list[Entry] = []
         changes = Changes()
         used = _used_keys(conn, [c.once for c in cmds if c.once])
-        claims: list[dict[str, object]] = []
+        claims: list[tuple[object, ...]] = []
         for cmd in cmds:
             once = cmd.once
             if once and (once.token_id, once.key) in used:
@@ -354,16 +354,9 @@ class Ledger:
 _NEW_HEAD = "UPDATE log_head SET seq = %b, hash = %b WHERE id = 1 RETURNING pg_notify('rekap_log', %b)"
 
 
-def _log_row(e: Entry) -> dict[str, object]:
-    return {
-        "seq": e.seq,
-        "prev_hash": e.prev_hash,
-        "hash": e.hash,
-        "kind": e.kind,
-        "payload": canonical_text(e.payload),
-        "actor": e.actor,
-        "at": e.at,
-    }
+def _log_row(e: Entry) -> tuple[object, ...]:
+    payload = e.payload_text if e.payload_text is not None else canonical_text(e.payload)
+    return (e.seq, e.prev_hash, e.hash, e.kind, payload, e.actor, e.at)  # the columns of t.log, in order
 
 
 def _used_keys(conn: Connection, keys: list[Once]) -> dict[tuple[str, str], tuple[str, int]]:
@@ -386,12 +379,5 @@ def _replay(once: Once, digest: str, seq: int) -> Replayed | IdempotencyConflict
     return Replayed(seq)
 
 
-def _claim_row(once: Once, e: Entry) -> dict[str, object]:
-    return {
-        "token_id": once.token_id,
-        "key": once.key,
-        "body_sha256": once.digest,
-        "seq": e.seq,
-        "hash": e.hash,
-        "created_at": e.at,
-    }
+def _claim_row(once: Once, e: Entry) -> tuple[object, ...]:
+    return (once.token_id, once.key, once.digest, e.seq, e.hash, e.at)  # the columns of t.idempotency, in order

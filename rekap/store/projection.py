@@ -78,16 +78,12 @@ def region_values(r: Region) -> Row:
     return (r.code, r.name, r.level, r.parent)
 
 
-def region_row(r: Region) -> dict[str, Any]:
-    return _as_dict(t.regions, region_values(r))
 
 
 def tps_values(x: Tps) -> Row:
     return (x.code, x.kelurahan, x.number, x.dpt, x.dpt_male, x.dpt_female, x.address, x.lat_e6, x.lon_e6)
 
 
-def tps_row(x: Tps) -> dict[str, Any]:
-    return _as_dict(t.tps, tps_values(x))
 
 
 def contest_values(c: Contest) -> Row:
@@ -95,16 +91,12 @@ def contest_values(c: Contest) -> Row:
     return (c.id, c.election, c.name, c.scope, json.dumps(cands))
 
 
-def contest_row(c: Contest) -> dict[str, Any]:
-    return _as_dict(t.contests, contest_values(c))
 
 
 def election_values(e: Election) -> Row:
     return (e.id, e.name, e.date)
 
 
-def election_row(e: Election) -> dict[str, Any]:
-    return _as_dict(t.elections, election_values(e))
 
 
 def _votes_text(votes: Mapping[int, int]) -> str:
@@ -134,8 +126,6 @@ def submission_values(s: Submission) -> Row:
     )
 
 
-def submission_row(s: Submission) -> dict[str, Any]:
-    return _as_dict(t.submissions, submission_values(s))
 
 
 def accepted_values(key: tuple[str, str], a: Accepted, disagreement: bool) -> Row:
@@ -161,8 +151,6 @@ def accepted_values(key: tuple[str, str], a: Accepted, disagreement: bool) -> Ro
     )
 
 
-def accepted_row(key: tuple[str, str], a: Accepted, disagreement: bool) -> dict[str, Any]:
-    return _as_dict(t.accepted, accepted_values(key, a, disagreement))
 
 
 def totals_values(key: tuple[str, str], x: Totals) -> Row:
@@ -190,14 +178,15 @@ def totals_row(key: tuple[str, str], x: Totals) -> dict[str, Any]:
 
 def changed_rows(state: State, ch: Changes) -> list[batch.Part]:
     """The rows one entry's (or one batch's) changes write, by table; the streams go by `persist_streams`."""
+    disagreeing = state.disagreeing
     return [
-        (t.regions, [region_row(r) for r in {r.code: r for r in ch.regions}.values()], True),
-        (t.tps, [tps_row(x) for x in {x.code: x for x in ch.tps}.values()], True),
-        (t.elections, [election_row(e) for e in {e.id: e for e in ch.elections}.values()], True),
-        (t.contests, [contest_row(c) for c in {c.id: c for c in ch.contests}.values()], True),
-        (t.submissions, [submission_row(s) for s in ch.submissions], False),
-        (t.accepted, [accepted_row(k, state.accepted[k], k in state.disagreeing) for k in sorted(ch.accepted)], True),
-        (t.totals, [totals_row(k, state.totals[k]) for k in sorted(ch.totals)], True),
+        (t.regions, [region_values(r) for r in {r.code: r for r in ch.regions}.values()], True),
+        (t.tps, [tps_values(x) for x in {x.code: x for x in ch.tps}.values()], True),
+        (t.elections, [election_values(e) for e in {e.id: e for e in ch.elections}.values()], True),
+        (t.contests, [contest_values(c) for c in {c.id: c for c in ch.contests}.values()], True),
+        (t.submissions, [submission_values(s) for s in ch.submissions], False),
+        (t.accepted, [accepted_values(k, state.accepted[k], k in disagreeing) for k in sorted(ch.accepted)], True),
+        (t.totals, [totals_values(k, state.totals[k]) for k in sorted(ch.totals)], True),
     ]
 
 

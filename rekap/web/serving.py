@@ -26,6 +26,7 @@ from rekap.domain.errors import InvalidInput
 from rekap.services.context import Context
 from rekap.services.submissions import write_result
 from rekap.services.writer import log_writer
+from rekap.store.ledger import settle_heap
 from rekap.web.app import create_app
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ def serve(ctx: Context, host: str, port: int, workers: int = 1, factory: str = A
         raise InvalidInput("several workers need PostgreSQL (--db postgresql://…)", field="workers")
     sockets = [_listening(host, port) for _ in range(workers)]  # all bound before any worker starts
     ctx.ledger.state  # noqa: B018 - fold the log before the workers hand anything over
+    settle_heap()
     with log_writer(partial(write_result, ctx)) as writer:
         env = os.environ | {
             "REKAP_DATABASE_URL": ctx.settings.db_url,

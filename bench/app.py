@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Response
 
-from rekap.bootstrap import app_from_env
+from rekap.bootstrap import app_from_env, build_app
+from rekap.services.context import Context
 
 #: About the size of a national totals answer, so the baseline moves as many bytes.
 STATIC = b'{"static":"' + b"x" * 1800 + b'"}'
 
 
-def create() -> FastAPI:
-    app = app_from_env()
+def create(ctx: Context | None = None) -> FastAPI:
+    app = build_app(ctx) if ctx is not None else app_from_env()
 
     @app.get("/bench/static", include_in_schema=False)
     async def static() -> Response:  # on the event loop, like rekap's public reads: no threadpool hop

@@ -11,8 +11,20 @@ def _place(root: Path, sha256: str, suffix: str = "") -> Path:
     return root / sha256[:2] / sha256[2:4] / (sha256 + suffix)
 
 
+def _make_dirs(directory: Path) -> None:
+    """mkdir -p, and each new directory's name made durable in its parent."""
+    if directory.is_dir():
+        return
+    _make_dirs(directory.parent)
+    try:
+        directory.mkdir()
+    except FileExistsError:
+        return  # another request made it
+    _fsync_dir(directory.parent)
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_dirs(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -23,6 +35,15 @@ def _write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_dir(path.parent)  # the new name too: a rename not yet on disk is a photo lost in a power cut
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class PhotoFiles:

@@ -21,6 +21,7 @@ from functools import partial
 from types import FrameType
 
 import uvicorn
+from uvicorn.importer import import_from_string
 
 from rekap.domain.errors import InvalidInput
 from rekap.services.context import Context
@@ -36,10 +37,12 @@ STOP_SECONDS = 10  # a worker's graceful shutdown (2 s) and then some, before it
 
 
 def serve(ctx: Context, host: str, port: int, workers: int = 1, factory: str = APP_FACTORY) -> None:
-    """With one worker the app runs here and writes itself. With several (PostgreSQL only) each worker is a
-    process of its own that builds its app with `factory` from the REKAP_* environment."""
+    """With one worker the app runs here, on `ctx`, and writes itself. With several (PostgreSQL only) each
+    worker is a process of its own. `factory` ("module:function") builds the app: called with `ctx` here, with
+    nothing in a worker (which reads the REKAP_* environment)."""
     if workers == 1:
-        uvicorn.run(create_app(ctx), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+        app = create_app(ctx) if factory == APP_FACTORY else import_from_string(factory)(ctx)
+        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
         return
     if ctx.db.is_sqlite:
         raise InvalidInput("several workers need PostgreSQL (--db postgresql://…)", field="workers")

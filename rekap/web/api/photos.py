@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
@@ -47,7 +48,8 @@ async def put_photo(
     content_type: Annotated[str | None, Header()] = None,
 ) -> PhotoOut:
     data = await _read_limited(request, ctx.settings.max_photo_bytes)
-    info, created = photos.put_photo(ctx, sha256, data, content_type, token.actor)
+    # in a thread: hashing, the image check, two fsyncs and a commit would stall every request of this worker
+    info, created = await asyncio.to_thread(photos.put_photo, ctx, sha256, data, content_type, token.actor)
     response.status_code = 201 if created else 200
     return PhotoOut(**info.__dict__, url=f"/api/v1/photos/{info.sha256}")
 

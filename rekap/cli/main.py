@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -180,13 +181,17 @@ def serve(
 
 
 @app.command()
-def rebuild() -> None:
+def rebuild(
+    parts: Annotated[
+        int | None,
+        typer.Option(min=1, help="processes that fold the log, a part of the country each (PostgreSQL; "
+                     "default: one per core)"),
+    ] = None,
+) -> None:  # fmt: skip
     """Recompute every projection and total from the log."""
     with context() as ctx, progress("rebuild") as p:
-        state = audit.rebuild(ctx, p)
-    console.print(
-        f"rebuilt from {state.seq} entries: {len(state.accepted)} accepted results, {len(state.totals)} totals"
-    )
+        done = audit.rebuild(ctx, p, parts or os.cpu_count() or 1)
+    console.print(f"rebuilt from {done.entries} entries: {done.accepted} accepted results, {done.totals} totals")
 
 
 def _print_report(r: audit.VerifyReport) -> None:

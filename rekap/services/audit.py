@@ -20,6 +20,7 @@ from rekap.services.context import Context
 from rekap.store import tables as t
 from rekap.store.ledger import entry_from_row, stream_log
 from rekap.store.projection import totals_row
+from rekap.store.rebuild import Rebuilt
 
 Progress = Callable[[int, int], None]
 TOTAL_FIELDS = (*TOTALS_COUNTS, "votes")
@@ -54,8 +55,8 @@ class VerifyReport:
         return self.broken_seq is None and not self.photos_bad and not self.totals_mismatches and not self.head_note
 
 
-def rebuild(ctx: Context, progress: Progress | None = None) -> State:
-    return ctx.ledger.rebuild(progress)
+def rebuild(ctx: Context, progress: Progress | None = None, parts: int = 1) -> Rebuilt:
+    return ctx.ledger.rebuild(progress, parts)
 
 
 def verify_chain(

@@ -8,6 +8,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -57,6 +58,11 @@ def normalize_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def libpq_dsn(url: str) -> str:
+    """The database URL for psycopg itself (no SQLAlchemy dialect in the scheme)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def connect(url: str) -> Database:

@@ -7,9 +7,9 @@ import threading
 
 import psycopg
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from rekap.store import tables as t
+from rekap.store.db import libpq_dsn
 from rekap.store.ledger import Ledger
 
 
@@ -43,8 +43,7 @@ class Follower:
                 self.ledger.catch_up()
 
     def _listen(self) -> None:
-        url = make_url(self.ledger.db.url).set(drivername="postgresql")
-        dsn = url.render_as_string(hide_password=False)
+        dsn = libpq_dsn(self.ledger.db.url)
         while not self._stop.is_set():
             try:
                 with psycopg.connect(dsn, autocommit=True) as conn:

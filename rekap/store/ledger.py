@@ -23,7 +23,7 @@ from rekap.domain.fold import Changes, State, apply
 from rekap.domain.log import Draft, Entry, canonical_text, now_iso, seal
 from rekap.store import batch, codec
 from rekap.store import tables as t
-from rekap.store.db import Database
+from rekap.store.db import Database, libpq_dsn
 from rekap.store.projection import (
     all_rows,
     bulk_load,
@@ -33,6 +33,7 @@ from rekap.store.projection import (
     persist_streams,
     submission_values,
 )
+from rekap.store.rebuild import Rebuilt, plan_parts, rebuild_in_parts, tps_per_province
 
 Plan = Callable[[State], Draft]
 STREAM_BATCH = 5000  # log rows fetched at a time when reading the whole log
@@ -334,29 +335,40 @@ class Ledger:
             out.append(e)
         return out, entries, changes, claims
 
-    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> State:
+    def rebuild(self, progress: Callable[[int, int], None] | None = None, parts: int = 1) -> Rebuilt:
         """Recompute every projection and total from the log alone, under the write lock, and swap them in.
 
-        The log is read on a connection of its own so that the submissions, made by the fold as it goes, can
-        stream into the projection in one bulk load (COPY on PostgreSQL) on the writing one."""
+        With `parts` > 1 on PostgreSQL the log is folded in that many processes, a part of the country each
+        (rekap/store/rebuild.py), and this process's fold is loaded again on next use. Otherwise it is folded
+        here: the log is read on a connection of its own so that the submissions, made by the fold as it goes,
+        can stream into the projection in one bulk load (COPY on PostgreSQL) on the writing one."""
         with self._lock, without_cycle_collection():
             self._state = None  # of no more use, and two national folds need not fit in memory together
-            with self.db.writer.begin() as conn, self.db.reader.connect() as log:
+            with self.db.writer.begin() as conn:
                 head_seq, _ = self._lock_head(conn)
+                if parts > 1 and not self.db.is_sqlite:
+                    plan = plan_parts(tps_per_province(conn), parts)
+                    clear_projections(conn)
+                    return rebuild_in_parts(conn, libpq_dsn(self.db.url), head_seq, plan, progress)
                 clear_projections(conn)
-                state = State()
-                with bulk_load(conn, t.submissions) as write:
-                    for e in stream_log(log, head_seq):
-                        for sub in apply(state, e).submissions:
-                            write(submission_values(sub))
-                        if progress and e.seq % PROGRESS_EVERY == 0:
-                            progress(e.seq, head_seq)
-                for table, rows in all_rows(state):
-                    insert_all(conn, table, rows)
-                if progress:
-                    progress(head_seq, head_seq)
+                state = self._fold_into(conn, head_seq, progress)
             self._state = state
-            return state
+            return Rebuilt(state.seq, state.submission_count, len(state.accepted), len(state.totals))
+
+    def _fold_into(self, conn: Connection, head_seq: int, progress: Callable[[int, int], None] | None) -> State:
+        state = State()
+        with self.db.reader.connect() as log:
+            with bulk_load(conn, t.submissions) as write:
+                for e in stream_log(log, head_seq):
+                    for sub in apply(state, e).submissions:
+                        write(submission_values(sub))
+                    if progress and e.seq % PROGRESS_EVERY == 0:
+                        progress(e.seq, head_seq)
+            for table, rows in all_rows(state):
+                insert_all(conn, table, rows)
+        if progress:
+            progress(head_seq, head_seq)
+        return state
 
 
 _NEW_HEAD = "UPDATE log_head SET seq = %b, hash = %b WHERE id = 1 RETURNING pg_notify('rekap_log', %b)"

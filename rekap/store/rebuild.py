@@ -1,0 +1,324 @@
+"""Rebuilding the projections from the log in several processes, one part of the country each (PostgreSQL).
+
+Totals are sums and a TPS belongs to one province, so the log folds in parts: every part folds every entry
+that is not a result (regions, TPS, contests, tokens: the same in all parts) and the results of its own
+provinces. Each part then owns every projection row of its provinces (submissions, accepted results, TPS, the
+totals of its regions) and writes them as COPY text; the only rows two parts share are the nation's totals,
+which add up: what results made is summed, what the TPS imports made is the same in every part and taken once.
+
+The parts never write to the database: the rebuilding process holds the write lock, has emptied the tables in
+its own transaction and copies the parts' rows in, so a rebuild still commits whole or not at all. Each part
+checks that every result it was sent is one of its own, and the sum of the parts' results must be the number
+of results in the log: every result was folded exactly once, or the rebuild fails.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection as Pipe
+from multiprocessing.connection import wait
+from typing import Any
+
+import psycopg
+from sqlalchemy import Connection, Table, text
+
+from rekap.domain.fold import State, Totals, apply
+from rekap.domain.log import Entry
+from rekap.domain.regions import NATION
+from rekap.store import codec
+from rekap.store import tables as t
+from rekap.store.projection import (
+    Row,
+    accepted_values,
+    all_rows,
+    submission_values,
+    totals_values,
+    tps_values,
+)
+
+CHUNK_BYTES = 1 << 20  # COPY text a part sends at a time
+PROGRESS_EVERY = 5000
+#: the tables the parts send, in the order the rebuilding process copies them in
+TABLES = (t.submissions, t.accepted, t.tps, t.regions, t.elections, t.contests, t.streams)
+_RESULT = "result.submitted"
+# the province of a result's TPS, read from its canonical payload text (keys sorted, so "tps" is top-level and
+# unique: no value of a result payload holds an object with that key); each part re-checks it after decoding
+_PROVINCE_SQL = "substr(payload, strpos(payload, '\"tps\":\"') + 7, 2)"
+
+
+@dataclass(frozen=True)
+class Part:
+    """Which results a part folds: those of `provinces`, or, for the part that takes the rest, those of every
+    province not in `others` (so a province missing from the plan is still folded, by that part)."""
+
+    index: int
+    provinces: frozenset[str]
+    others: frozenset[str]
+    rest: bool
+
+    def owns(self, province: str) -> bool:
+        return province not in self.others if self.rest else province in self.provinces
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    entries: int
+    results: int
+    accepted: int
+    totals: int
+
+
+def plan_parts(tps_per_province: dict[str, int], n: int) -> list[Part]:
+    """Provinces dealt to n parts, largest first to the part with the fewest TPS so far."""
+    loads: list[list[str]] = [[] for _ in range(n)]
+    sizes = [0] * n
+    for province, count in sorted(tps_per_province.items(), key=lambda kv: (-kv[1], kv[0])):
+        i = sizes.index(min(sizes))
+        loads[i].append(province)
+        sizes[i] += count
+    sets = [frozenset(p) for p in loads]
+    everyone = frozenset().union(*sets)
+    return [Part(i, sets[i], everyone - sets[i], i == 0) for i in range(n)]
+
+
+def tps_per_province(conn: Connection) -> dict[str, int]:
+    """From the projection as it stands (before it is emptied): only to balance the parts."""
+    rows = conn.execute(text("SELECT substr(code, 1, 2), count(*) FROM tps GROUP BY 1"))
+    return {str(p): int(n) for p, n in rows}
+
+
+def copy_text(values: Row) -> str:
+    """One row in COPY's text format."""
+    return "\t".join(_field(v) for v in values) + "\n"
+
+
+def _field(v: Any) -> str:
+    if v is None:
+        return "\\N"
+    if v is True:
+        return "t"
+    if v is False:
+        return "f"
+    if isinstance(v, int):
+        return str(v)
+    s = str(v)
+    if "\\" in s or "\t" in s or "\n" in s or "\r" in s:
+        s = s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return s
+
+
+# --- in each part's process ---------------------------------------------------------------------------------
+
+
+def _log(dsn: str, head_seq: int, part: Part) -> Iterator[Entry]:
+    where = f"kind <> '{_RESULT}' OR {'NOT ' if part.rest else ''}{_PROVINCE_SQL} = ANY(%s)"
+    provinces = sorted(part.others if part.rest else part.provinces)
+    with psycopg.connect(dsn) as conn, conn.cursor(name="log") as cur:
+        cur.itersize = 5000
+        cur.execute(
+            f"SELECT seq, prev_hash, hash, kind, payload, actor, at FROM log WHERE seq <= %s AND ({where}) "
+            "ORDER BY seq",
+            (head_seq, provinces),
+        )
+        for seq, prev_hash, hash_, kind, payload, actor, at in cur:
+            yield Entry(seq, prev_hash, hash_, kind, codec.loads(payload), actor, at)
+
+
+class _Sender:
+    def __init__(self, pipe: Pipe) -> None:
+        self.pipe = pipe
+        self.lines: list[str] = []
+        self.size = 0
+
+    def row(self, values: Row) -> None:
+        line = copy_text(values)
+        self.lines.append(line)
+        self.size += len(line)
+        if self.size >= CHUNK_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.lines:
+            self.pipe.send(("rows", "".join(self.lines).encode()))
+            self.lines, self.size = [], 0
+
+    def table(self, table: Table, rows: Iterable[Row]) -> None:
+        for values in rows:
+            self.row(values)
+        self.flush()
+        self.pipe.send(("end", table.name))
+
+
+def fold_part(dsn: str, head_seq: int, part: Part, pipe: Pipe) -> None:
+    """A part's process: fold, then send its rows table by table, its totals and what it counted."""
+    import gc
+
+    gc.disable()  # millions of objects, no cycles
+    try:
+        state, results, entries = State(), 0, 0
+        out = _Sender(pipe)
+        for e in _log(dsn, head_seq, part):
+            entries += 1
+            if e.kind == _RESULT:
+                if not part.owns(e.payload["tps"][:2]):
+                    raise RuntimeError(f"entry {e.seq} was routed to the wrong part")
+                results += 1
+            for sub in apply(state, e).submissions:
+                out.row(submission_values(sub))
+            if e.seq % PROGRESS_EVERY == 0:
+                pipe.send(("progress", e.seq))
+        out.flush()
+        pipe.send(("end", t.submissions.name))
+        mine = part.owns
+        disagreeing = state.disagreeing
+        accepted = [(k, a) for k, a in state.accepted.items() if mine(k[0][:2])]
+        out.table(t.accepted, (accepted_values(k, a, k in disagreeing) for k, a in accepted))
+        out.table(t.tps, (tps_values(x) for x in state.tps.values() if mine(x.code[:2])))
+        if part.rest:  # the rows every part has: sent by one
+            for table, rows in all_rows(state):
+                if table in (t.regions, t.elections, t.contests, t.streams):
+                    out.table(table, rows)
+        totals = {k: v for k, v in state.totals.items() if k[0] == NATION or mine(k[0][:2])}
+        pipe.send(("totals", totals))
+        pipe.send(("done", (entries - results, results, len(accepted))))
+    except BaseException:
+        pipe.send(("error", traceback.format_exc()))
+        raise
+    finally:
+        pipe.close()
+
+
+# --- in the rebuilding process ------------------------------------------------------------------------------
+
+
+class _Parts:
+    """The parts' processes and what each has sent so far."""
+
+    def __init__(self, dsn: str, head_seq: int, parts: list[Part]) -> None:
+        spawn = mp.get_context("spawn")  # a fresh interpreter: nothing of this process's connections or threads
+        self.pipes: list[Pipe] = []
+        self.procs = []
+        for part in parts:
+            recv, send = spawn.Pipe(duplex=False)
+            proc = spawn.Process(target=fold_part, args=(dsn, head_seq, part, send), daemon=True)
+            proc.start()
+            send.close()
+            self.pipes.append(recv)
+            self.procs.append(proc)
+        self.seen = [0] * len(parts)
+
+    def messages(self, i: int) -> Iterator[tuple[str, Any]]:
+        while True:
+            try:
+                kind, value = self.pipes[i].recv()
+            except EOFError:
+                raise RuntimeError(f"rebuild part {i} ended early (exit {self.procs[i].exitcode})") from None
+            if kind == "error":
+                raise RuntimeError(f"rebuild part {i} failed:\n{value}")
+            if kind == "progress":
+                self.seen[i] = value
+                continue
+            yield kind, value
+
+    def close(self) -> None:
+        for proc in self.procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+
+
+def rebuild_in_parts(
+    conn: Connection, dsn: str, head_seq: int, parts: list[Part], progress: Callable[[int, int], None] | None
+) -> Rebuilt:
+    """Fold the log up to `head_seq` in the parts' processes and copy their rows in on `conn` (whose
+    transaction holds the write lock and has emptied the projections)."""
+    running = _Parts(dsn, head_seq, parts)
+    try:
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        _copy_streaming(cur, running, progress, head_seq)  # submissions, while the parts fold
+        for table in TABLES[1:]:
+            with cur.copy(f"COPY {table.name} ({', '.join(table.columns.keys())}) FROM STDIN") as copy:
+                for i in range(len(parts)) if table in TABLES[1:3] else [0]:
+                    _copy_until_end(copy, running.messages(i), table.name)
+        totals: list[dict[tuple[str, str], Totals]] = []
+        done = []
+        for i in range(len(parts)):
+            for kind, value in running.messages(i):
+                if kind == "totals":
+                    totals.append(value)
+                elif kind == "done":
+                    done.append(value)
+                    break
+        merged = merge_totals(totals)
+        with cur.copy(f"COPY totals ({', '.join(t.totals.columns.keys())}) FROM STDIN") as copy:
+            for key, x in merged.items():
+                copy.write_row(totals_values(key, x))
+    finally:
+        running.close()
+    results = sum(r for _other, r, _a in done)
+    logged = conn.execute(
+        text("SELECT count(*) FROM log WHERE kind = :k AND seq <= :s"), {"k": _RESULT, "s": head_seq}
+    ).scalar_one()
+    if results != logged or any(other != head_seq - logged for other, _r, _a in done):
+        raise RuntimeError(f"the parts folded {results} results of the log's {logged}: rebuild abandoned")
+    if progress:
+        progress(head_seq, head_seq)
+    return Rebuilt(head_seq, results, sum(a for _o, _r, a in done), len(merged))
+
+
+def _copy_streaming(cur: Any, running: _Parts, progress: Callable[[int, int], None] | None, head_seq: int) -> None:
+    """The submissions, as each part sends them: whichever part has rows ready is copied first."""
+    open_parts = {running.pipes[i]: running.messages(i) for i in range(len(running.pipes))}
+    cols = ", ".join(t.submissions.columns.keys())
+    with cur.copy(f"COPY submissions ({cols}) FROM STDIN") as copy:
+        while open_parts:
+            for ready in wait(list(open_parts)):
+                assert isinstance(ready, Pipe)
+                kind, value = next(open_parts[ready])
+                if kind == "rows":
+                    copy.write(value)
+                elif kind == "end" and value == t.submissions.name:
+                    del open_parts[ready]
+                else:
+                    raise RuntimeError(f"unexpected {kind} {value!r} while copying submissions")
+            if progress:
+                progress(min(running.seen), head_seq)
+
+
+def _copy_until_end(copy: Any, messages: Iterator[tuple[str, Any]], table: str) -> None:
+    for kind, value in messages:
+        if kind == "rows":
+            copy.write(value)
+        elif kind == "end" and value == table:
+            return
+        else:
+            raise RuntimeError(f"unexpected {kind} {value!r} while copying {table}")
+
+
+def merge_totals(parts: list[dict[tuple[str, str], Totals]]) -> dict[tuple[str, str], Totals]:
+    """Every part's totals rows; a row two parts have (the nation's) is what results made, summed, and what the
+    TPS imports made, which every part has the same, once."""
+    merged: dict[tuple[str, str], Totals] = {}
+    for totals in parts:
+        for key, x in totals.items():
+            have = merged.get(key)
+            if have is None:
+                merged[key] = x.copy()
+                continue
+            if (have.tps_total, have.dpt_total) != (x.tps_total, x.dpt_total):
+                raise RuntimeError(f"parts disagree on the TPS counted in {key}")
+            for number, v in x.votes.items():
+                have.votes[number] = have.votes.get(number, 0) + v
+            have.valid += x.valid
+            have.invalid += x.invalid
+            have.voters += x.voters
+            have.tps_reported += x.tps_reported
+            have.dpt_reported += x.dpt_reported
+            have.flagged += x.flagged
+            have.disagreements += x.disagreements
+            if x.last_seq > have.last_seq:
+                have.last_seq, have.updated_at = x.last_seq, x.updated_at
+    return merged

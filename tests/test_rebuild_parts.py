@@ -81,14 +81,13 @@ def test_copy_text_escapes_what_copy_would_misread():
     assert copy_text((1, None, True, "a\tb\\c\nd\re")) == "1\t\\N\tt\ta\\tb\\\\c\\nd\\re\n"
 
 
-def test_merged_nation_rows_sum_results_and_take_tps_counts_once():
+def test_merged_nation_rows_add_up_as_of_the_later_part():
     from rekap.domain.fold import Totals
 
     a = Totals({1: 5}, 5, 1, 6, 1, 10, 200, 2000, 0, 1, 40, "x")
-    b = Totals({1: 2, 2: 3}, 5, 0, 5, 1, 10, 300, 2000, 1, 0, 50, "y")
+    b = Totals({1: 2, 2: 3}, 5, 0, 5, 1, 12, 300, 2500, 1, 0, 50, "y")
     m = merge_totals([{("ID", "c"): a}, {("ID", "c"): b}])[("ID", "c")]
     assert (m.votes, m.valid, m.voters, m.tps_reported, m.tps_total, m.dpt_reported, m.dpt_total) == (
-        {1: 7, 2: 3}, 10, 11, 2, 10, 500, 2000)  # fmt: skip
+        {1: 7, 2: 3}, 10, 11, 2, 22, 500, 4500)  # fmt: skip
     assert (m.flagged, m.disagreements, m.last_seq, m.updated_at) == (1, 1, 50, "y")
-    with pytest.raises(RuntimeError):
-        merge_totals([{("ID", "c"): a}, {("ID", "c"): Totals(tps_total=11, dpt_total=2000)}])
+    assert a.votes == {1: 5}  # the parts' own rows are left alone

@@ -47,6 +47,40 @@ def bulk_load(conn: Connection, table: Table) -> Iterator[Callable[[Row], None]]
         conn.exec_driver_sql(insert, pending)
 
 
+@contextmanager
+def indexes_rebuilt(conn: Connection, tables: Iterable[Table]) -> Iterator[None]:
+    """PostgreSQL: drop the tables' indexes (primary keys included) and build them again at the end, in the
+    caller's transaction. Sorting 823k keys once costs the server a fraction of keeping a B-tree up to date
+    through 823k inserts. Elsewhere: nothing."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    names = [table.name for table in tables]
+    keys = conn.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'p' AND conrelid::regclass::text = ANY(:names)"
+        ),
+        {"names": names},
+    ).all()
+    others = conn.execute(
+        text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename = ANY(:names) AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+        ),
+        {"names": names},
+    ).all()
+    for name, _definition in others:
+        conn.execute(text(f'DROP INDEX "{name}"'))
+    for table, name, _definition in keys:
+        conn.execute(text(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"'))
+    yield
+    for table, name, definition in keys:
+        conn.execute(text(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'))
+    for _name, definition in others:
+        conn.execute(text(definition))
+
+
 def clear_projections(conn: Connection) -> None:
     """Empty every projection table in the caller's transaction. On PostgreSQL by TRUNCATE: a DELETE of a
     national projection takes seconds and leaves millions of dead rows that slow every later write and read.

@@ -152,11 +152,26 @@ class _Sender:
             self.pipe.send(("rows", "".join(self.lines).encode()))
             self.lines, self.size = [], 0
 
-    def table(self, table: Table, rows: Iterable[Row]) -> None:
-        for values in rows:
-            self.row(values)
-        self.flush()
+    def table(self, table: Table, chunks: list[bytes]) -> None:
+        for chunk in chunks:
+            self.pipe.send(("rows", chunk))
         self.pipe.send(("end", table.name))
+
+
+def _chunks(rows: Iterable[Row]) -> list[bytes]:
+    """Rows as COPY text, made before any is sent: every part makes its own at once, while the rebuilding
+    process copies in one part's rows after the other's."""
+    out, lines, size = [], [], 0
+    for values in rows:
+        line = copy_text(values)
+        lines.append(line)
+        size += len(line)
+        if size >= CHUNK_BYTES:
+            out.append("".join(lines).encode())
+            lines, size = [], 0
+    if lines:
+        out.append("".join(lines).encode())
+    return out
 
 
 def fold_part(dsn: str, head_seq: int, part: Part, pipe: Pipe) -> None:
@@ -184,12 +199,15 @@ def fold_part(dsn: str, head_seq: int, part: Part, pipe: Pipe) -> None:
         mine = part.owns
         disagreeing = state.disagreeing
         accepted = [(k, a) for k, a in state.accepted.items() if mine(k[0][:2])]
-        out.table(t.accepted, (accepted_values(k, a, k in disagreeing) for k, a in accepted))
-        out.table(t.tps, (tps_values(x) for x in state.tps.values() if mine(x.code[:2])))
+        tables = {
+            t.accepted: _chunks(accepted_values(k, a, k in disagreeing) for k, a in accepted),
+            t.tps: _chunks(tps_values(x) for x in state.tps.values() if mine(x.code[:2])),
+        }
         if part.rest:  # the rows every part has: sent by one
-            for table, rows in all_rows(state):
-                if table in (t.regions, t.elections, t.contests, t.streams):
-                    out.table(table, rows)
+            shared = (t.regions, t.elections, t.contests, t.streams)
+            tables.update({table: _chunks(rows) for table, rows in all_rows(state) if table in shared})
+        for table, chunks in tables.items():
+            out.table(table, chunks)
         totals = {k: v for k, v in state.totals.items() if k[0] == NATION or mine(k[0][:2])}
         pipe.send(("totals", totals))
         pipe.send(("done", (entries - results, results, len(accepted))))

@@ -192,6 +192,9 @@ def rebuild(
     with context() as ctx, progress("rebuild") as p:
         done = audit.rebuild(ctx, p, parts or os.cpu_count() or 1)
     console.print(f"rebuilt from {done.entries} entries: {done.accepted} accepted results, {done.totals} totals")
+    if done.part_peak_mb:
+        peaks = " + ".join(f"{mb:,}" for mb in done.part_peak_mb)
+        console.print(f"folded in {len(done.part_peak_mb)} parts, peak memory {peaks} MB")
 
 
 def _print_report(r: audit.VerifyReport) -> None:

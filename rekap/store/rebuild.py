@@ -15,6 +15,7 @@ of results in the log: every result was folded exactly once, or the rebuild fail
 from __future__ import annotations
 
 import multiprocessing as mp
+import resource
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -69,6 +70,7 @@ class Rebuilt:
     results: int
     accepted: int
     totals: int
+    part_peak_mb: tuple[int, ...] = ()  # each part's peak memory, when folded in parts
 
 
 def plan_parts(tps_per_province: dict[str, int], n: int) -> list[Part]:
@@ -210,7 +212,8 @@ def fold_part(dsn: str, head_seq: int, part: Part, pipe: Pipe) -> None:
             out.table(table, chunks)
         totals = {k: v for k, v in state.totals.items() if k[0] == NATION or mine(k[0][:2])}
         pipe.send(("totals", totals))
-        pipe.send(("done", (entries - results, results, len(accepted))))
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        pipe.send(("done", (entries - results, results, len(accepted), peak_mb)))
     except BaseException:
         pipe.send(("error", traceback.format_exc()))
         raise
@@ -285,15 +288,15 @@ def rebuild_in_parts(
                 copy.write_row(totals_values(key, x))
     finally:
         running.close()
-    results = sum(r for _other, r, _a in done)
+    results = sum(d[1] for d in done)
     logged = conn.execute(
         text("SELECT count(*) FROM log WHERE kind = :k AND seq <= :s"), {"k": _RESULT, "s": head_seq}
     ).scalar_one()
-    if results != logged or any(other != head_seq - logged for other, _r, _a in done):
+    if results != logged or any(d[0] != head_seq - logged for d in done):
         raise RuntimeError(f"the parts folded {results} results of the log's {logged}: rebuild abandoned")
     if progress:
         progress(head_seq, head_seq)
-    return Rebuilt(head_seq, results, sum(a for _o, _r, a in done), len(merged))
+    return Rebuilt(head_seq, results, sum(d[2] for d in done), len(merged), tuple(d[3] for d in done))
 
 
 def _copy_streaming(cur: Any, running: _Parts, progress: Callable[[int, int], None] | None, head_seq: int) -> None:

@@ -196,3 +196,17 @@ def _body(ctx, code):
     return {"tps": code, "contest": CONTEST, "result": {"votes": {"2": r.votes[2], "3": r.votes[3]},
             "valid": r.valid, "invalid": r.invalid, "used": r.used, "unused": r.unused, "damaged": 0,
             "dpt": r.dpt, "dptb": 0, "dpk": 0, "voters": r.voters}}  # fmt: skip
+
+
+def test_serve_says_so_when_the_port_is_taken(ctx, settings, pg_only):
+    import socket as sockets
+
+    from rekap.domain.errors import InvalidInput
+    from rekap.web.serving import serve
+
+    with sockets.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(InvalidInput) as err:
+            serve(ctx, "127.0.0.1", taken.getsockname()[1], workers=2)
+    assert err.value.field == "port"

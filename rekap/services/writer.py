@@ -155,8 +155,8 @@ class WriterClient:
             return NOT_REACHED
         rid = next(self._ids)
         fut: asyncio.Future[object] = line.loop.create_future()
+        line.outbox.send((rid, args))  # pickled now (and may refuse), sent at the loop's next turn
         line.pending[rid] = fut
-        line.outbox.send((rid, args))
         return await fut
 
 
@@ -228,7 +228,11 @@ class WriterServer:
         except Exception:
             log.exception("log writer failed a call")
             answer = (rid, False, WriterUnavailable(FAILED))
-        outbox.send(answer)
+        try:
+            outbox.send(answer)
+        except Exception:  # an answer that cannot be pickled must not leave the worker waiting forever
+            log.exception("log writer could not send an answer")
+            outbox.send((rid, False, WriterUnavailable(FAILED)))
 
 
 @contextmanager

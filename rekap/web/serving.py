@@ -46,7 +46,10 @@ def serve(ctx: Context, host: str, port: int, workers: int = 1, factory: str = A
         return
     if ctx.db.is_sqlite:
         raise InvalidInput("several workers need PostgreSQL (--db postgresql://…)", field="workers")
-    sockets = [_listening(host, port) for _ in range(workers)]  # all bound before any worker starts
+    try:
+        sockets = [_listening(host, port) for _ in range(workers)]  # all bound before any worker starts
+    except OSError as exc:
+        raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror}", field="port") from exc
     ctx.ledger.state  # noqa: B018 - fold the log before the workers hand anything over
     settle_heap()
     with log_writer(partial(write_result, ctx)) as writer:

@@ -14,6 +14,7 @@ of results in the log: every result was folded exactly once, or the rebuild fail
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import resource
 import traceback
@@ -191,8 +192,6 @@ def _chunks(rows: Iterable[Row]) -> list[bytes]:
 
 def fold_part(dsn: str, head_seq: int, part: Part, pipe: Pipe) -> None:
     """A part's process: fold, then send its rows table by table, its totals and what it counted."""
-    import gc
-
     gc.disable()  # millions of objects, no cycles
     try:
         state, results, entries = State(), 0, 0

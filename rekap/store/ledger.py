@@ -28,8 +28,7 @@ from rekap.store.projection import (
     all_rows,
     bulk_load,
     changed_rows,
-    clear_projections,
-    indexes_rebuilt,
+    emptied,
     insert_all,
     persist_streams,
     submission_values,
@@ -347,16 +346,12 @@ class Ledger:
             self._state = None  # of no more use, and two national folds need not fit in memory together
             with self.db.writer.begin() as conn:
                 head_seq, _ = self._lock_head(conn)
-                in_parts = parts > 1 and not self.db.is_sqlite
-                plan = plan_parts(tps_per_province(conn), parts) if in_parts else []
-                clear_projections(conn)
-                with indexes_rebuilt(conn, t.PROJECTIONS):
-                    if in_parts:
-                        done = rebuild_in_parts(conn, libpq_dsn(self.db.url), head_seq, plan, progress)
-                    else:
-                        state = self._fold_into(conn, head_seq, progress)
-                if in_parts:
-                    return done
+                if parts > 1 and not self.db.is_sqlite:
+                    plan = plan_parts(tps_per_province(conn), parts)  # from the tables before they are emptied
+                    with emptied(conn):
+                        return rebuild_in_parts(conn, libpq_dsn(self.db.url), head_seq, plan, progress)
+                with emptied(conn):
+                    state = self._fold_into(conn, head_seq, progress)
             self._state = state
             return Rebuilt(state.seq, state.submission_count, len(state.accepted), len(state.totals))
 

@@ -81,6 +81,14 @@ def indexes_rebuilt(conn: Connection, tables: Iterable[Table]) -> Iterator[None]
         conn.execute(text(definition))
 
 
+@contextmanager
+def emptied(conn: Connection) -> Iterator[None]:
+    """The projection tables emptied for a bulk load in the caller's transaction, their indexes built after."""
+    clear_projections(conn)
+    with indexes_rebuilt(conn, t.PROJECTIONS):
+        yield
+
+
 def clear_projections(conn: Connection) -> None:
     """Empty every projection table in the caller's transaction. On PostgreSQL by TRUNCATE: a DELETE of a
     national projection takes seconds and leaves millions of dead rows that slow every later write and read.

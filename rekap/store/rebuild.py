@@ -150,23 +150,40 @@ def _peak_memory_mb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
-class _Sender:
-    def __init__(self, pipe: Pipe) -> None:
-        self.pipe = pipe
+class _Chunks:
+    """Rows gathered into COPY text of about CHUNK_BYTES."""
+
+    def __init__(self) -> None:
         self.lines: list[str] = []
         self.size = 0
 
-    def row(self, values: Row) -> None:
+    def add(self, values: Row) -> bytes | None:
+        """The chunk this row completes, if it does."""
         line = copy_text(values)
         self.lines.append(line)
         self.size += len(line)
-        if self.size >= CHUNK_BYTES:
-            self.flush()
+        return self.take() if self.size >= CHUNK_BYTES else None
+
+    def take(self) -> bytes | None:
+        chunk = "".join(self.lines).encode() if self.lines else None
+        self.lines, self.size = [], 0
+        return chunk
+
+
+class _Sender:
+    def __init__(self, pipe: Pipe) -> None:
+        self.pipe = pipe
+        self.chunks = _Chunks()
+
+    def row(self, values: Row) -> None:
+        chunk = self.chunks.add(values)
+        if chunk is not None:
+            self.pipe.send(("rows", chunk))
 
     def flush(self) -> None:
-        if self.lines:
-            self.pipe.send(("rows", "".join(self.lines).encode()))
-            self.lines, self.size = [], 0
+        chunk = self.chunks.take()
+        if chunk is not None:
+            self.pipe.send(("rows", chunk))
 
     def table(self, table: Table, chunks: list[bytes]) -> None:
         for chunk in chunks:
@@ -177,17 +194,10 @@ class _Sender:
 def _chunks(rows: Iterable[Row]) -> list[bytes]:
     """Rows as COPY text, made before any is sent: every part makes its own at once, while the rebuilding
     process copies in one part's rows after the other's."""
-    out, lines, size = [], [], 0
-    for values in rows:
-        line = copy_text(values)
-        lines.append(line)
-        size += len(line)
-        if size >= CHUNK_BYTES:
-            out.append("".join(lines).encode())
-            lines, size = [], 0
-    if lines:
-        out.append("".join(lines).encode())
-    return out
+    gather = _Chunks()
+    out = [chunk for values in rows if (chunk := gather.add(values)) is not None]
+    last = gather.take()
+    return [*out, last] if last is not None else out
 
 
 def fold_part(dsn: str, head_seq: int, part: Part, pipe: Pipe) -> None:

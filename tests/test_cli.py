@@ -36,6 +36,9 @@ def test_a_full_session(rekap, tmp_path, db_url):
     rekap("stream", "set", "31.71.01", "https://example.org/pleno-gambir")
     assert "OK" in rekap("verify").output
     assert "rebuilt from" in rekap("rebuild").output
+    in_parts = rekap("rebuild", "--parts", "2").output
+    assert "rebuilt from" in in_parts and ("folded in 2 parts" in in_parts) == db_url.startswith("postgresql")
+    assert "OK" in rekap("verify").output
     assert "exported" in rekap("export", str(tmp_path / "exp")).output
     assert "OK" in rekap("verify", "--export", str(tmp_path / "exp")).output
 
@@ -64,3 +67,10 @@ def test_verify_fails_loudly_on_tampering(rekap, db_url, tmp_path):
 def test_verify_of_a_missing_export_is_an_error(rekap, tmp_path):
     result = rekap("verify", "--export", str(tmp_path / "nothing"), ok=False)
     assert result.exit_code == 2 and "log.jsonl" in result.output
+
+
+def test_several_workers_on_sqlite_are_refused_before_serving(rekap, db_url):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the refusal is SQLite's")
+    out = rekap("serve", "--workers", "2", ok=False)
+    assert out.exit_code == 2 and "need PostgreSQL" in out.output and "serving" not in out.output

@@ -173,9 +173,11 @@ def serve(
     workers: Annotated[int, typer.Option(help="Uvicorn worker processes (PostgreSQL only)")] = 1,
 ) -> None:
     """Run the HTTP API and public pages."""
+    from rekap.web.serving import check_workers
     from rekap.web.serving import serve as run
 
     with context(create=True) as ctx:
+        check_workers(ctx, workers)
         console.print(f"rekap serving {ctx.db.url} on http://{host}:{port}/ with {workers} worker(s)")
         run(ctx, host, port, workers)
 

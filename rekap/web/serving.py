@@ -44,8 +44,7 @@ def serve(ctx: Context, host: str, port: int, workers: int = 1, factory: str = A
         app = create_app(ctx) if factory == APP_FACTORY else import_from_string(factory)(ctx)
         uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
         return
-    if ctx.db.is_sqlite:
-        raise InvalidInput("several workers need PostgreSQL (--db postgresql://…)", field="workers")
+    check_workers(ctx, workers)
     try:
         sockets = [_listening(host, port) for _ in range(workers)]  # all bound before any worker starts
     except OSError as exc:
@@ -59,6 +58,11 @@ def serve(ctx: Context, host: str, port: int, workers: int = 1, factory: str = A
             "REKAP_WRITER_SOCKET": str(writer.path),
         }
         Workers(factory, sockets, env).run()
+
+
+def check_workers(ctx: Context, workers: int) -> None:
+    if workers > 1 and ctx.db.is_sqlite:
+        raise InvalidInput("several workers need PostgreSQL (--db postgresql://…)", field="workers")
 
 
 def _listening(host: str, port: int) -> socket.socket:

@@ -32,6 +32,7 @@ async def closed_loop(
     port: int, items: Items, concurrency: int, seconds: float, on_answer: OnAnswer | None = None
 ) -> Load:
     load = Load()
+    kind_of: Callable[[int], str] | None = getattr(items, "kind", None)  # items that tell their kinds apart
     next_item = 0
     started = time.monotonic()
     deadline = started + seconds
@@ -57,6 +58,8 @@ async def closed_loop(
             load.statuses[answer.status] += 1
             if answer.status < 300:
                 load.latencies.append(t1 - t0)
+                if kind_of is not None:
+                    load.by_kind.setdefault(kind_of(i), []).append(t1 - t0)
                 if on_answer:
                     on_answer(i, answer, t1)
         conn.close()

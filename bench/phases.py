@@ -185,7 +185,10 @@ def reads_under_ingest(run: Run, srv: Server, tokens: list[str]) -> None:
     regions = ["ID", *sorted({code[:n] for code in tps for n in (2, 5, 8, 13)})]
     paths = read_bench.read_paths(run.manifest.contest, regions, tps)
     cold = InChild(read_bench.first_pass, srv.port, paths, 4 * run.args.duration).result()
-    run.note(f"reads, first pass over the {len(paths):,} paths (every answer built, no ingest): {cold.summary()}")
+    run.note(
+        f"reads, first pass over the {len(paths):,} paths (every answer built, no ingest): {cold.summary()} "
+        f"({cold.kinds()})"
+    )
     got, wrote, cpu = _reads_while_ingesting(run, srv, tokens, paths, "reads")
     static, wrote_too, static_cpu = _reads_while_ingesting(run, srv, tokens, ["/bench/static"], "static")
     run.add(
@@ -193,7 +196,7 @@ def reads_under_ingest(run: Run, srv: Server, tokens: list[str]) -> None:
             "reads under ingest: totals + TPS pages, 64 connections (after a first pass)",
             got.rate,
             "req/s",
-            f"{got.summary()}; ingest meanwhile {wrote.rate:,.0f} results/s; {cpu.text()}",
+            f"{got.summary()} ({got.kinds()}); ingest meanwhile {wrote.rate:,.0f} results/s; {cpu.text()}",
             target="≥ 3,000 req/s, p99 < 50 ms",
             met=got.rate >= 3000 and got.ms(99) < 50,
             baseline=static.rate,
@@ -241,8 +244,8 @@ def profile_server(run: Run, srv: Server, tokens: list[str]) -> None:
         run.hotspots["reads"] = profile.hotspots(raw)
     share = meter.finish(readers.cpu)
     run.note(
-        f"profiled reads without ingest: {got.summary()}; {share.text()}; {share.per_request(got.rate)}; "
-        f"flame graph: {svg}"
+        f"profiled reads without ingest: {got.summary()} ({got.kinds()}); {share.text()}; "
+        f"{share.per_request(got.rate)}; flame graph: {svg}"
     )
 
 

@@ -25,6 +25,7 @@ def read_paths(contest: str, regions: list[str], tps: list[str], n: int = 5000, 
 
 class Gets:
     def __init__(self, paths: list[str], once: bool = False) -> None:
+        self.paths = paths
         self.requests = [(encode("GET", p),) for p in paths]
         self.once = once
 
@@ -32,6 +33,10 @@ class Gets:
         if self.once and i >= len(self.requests):
             return None
         return self.requests[i % len(self.requests)]
+
+    def kind(self, i: int) -> str:
+        path = self.paths[i % len(self.paths)]
+        return "TPS pages" if path.startswith("/api/v1/tps/") else "totals" if "/totals/" in path else "other"
 
 
 def reads(port: int, paths: list[str], seconds: float, concurrency: int = CONCURRENCY) -> Load:

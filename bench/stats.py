@@ -24,6 +24,12 @@ class Load:
     latencies: list[float] = field(default_factory=list)  # seconds, successful requests only
     statuses: Counter[int] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)  # the latencies again, by kind of request
+
+    def kinds(self, p: float = 99) -> str:
+        """The p-th percentile of each kind of request, e.g. "p99 totals 40.1 ms, TPS pages 95.0 ms"."""
+        each = [f"{kind} {percentile(values, p) * 1000:.1f} ms" for kind, values in sorted(self.by_kind.items())]
+        return f"p{p:g} " + ", ".join(each) if each else ""
 
     @property
     def ok(self) -> int:

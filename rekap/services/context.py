@@ -9,6 +9,7 @@ from rekap.services.bus import Bus
 from rekap.services.readmodel import Board
 from rekap.services.writer import WriterClient
 from rekap.settings import Settings
+from rekap.store.async_reads import AsyncReads
 from rekap.store.db import Database
 from rekap.store.ledger import Ledger
 from rekap.store.photos import PhotoFiles
@@ -23,10 +24,12 @@ class Context:
     bus: Bus
     board: Board
     writer: WriterClient | None = None  # this machine's log writer, when another process writes
+    async_reads: AsyncReads | None = None  # reads awaited on the event loop (PostgreSQL)
 
     @classmethod
     def open(cls, settings: Settings, db: Database) -> Context:
         bus = Bus()
         ledger = Ledger(db, on_commit=bus.publish)
         writer = WriterClient(settings.writer_socket) if settings.writer_socket else None
-        return cls(settings, db, ledger, PhotoFiles(settings.photo_dir), bus, Board(ledger, bus), writer)
+        reads = None if db.is_sqlite else AsyncReads(db.url)
+        return cls(settings, db, ledger, PhotoFiles(settings.photo_dir), bus, Board(ledger, bus), writer, reads)

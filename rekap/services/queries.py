@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Select, and_, bindparam, func, select, true
+from sqlalchemy.dialects import postgresql
 
 from rekap.domain.contest import Contest
 from rekap.domain.errors import UnknownContest, UnknownRegion, UnknownTps
@@ -338,10 +340,27 @@ def _tps_history() -> Select[Any]:
 _TPS_HISTORY = _tps_history()  # built once: building a statement this size costs more than running it
 
 
+_TPS_HISTORY_PG = _TPS_HISTORY.compile(dialect=postgresql.psycopg.dialect())  # for psycopg on the event loop
+_TPS_HISTORY_SQL = str(_TPS_HISTORY_PG)
+
+
 def tps_detail(ctx: Context, code: str) -> TpsOut:
-    structure = ctx.board.structure
     with ctx.db.reader.connect() as conn:
         rows = conn.execute(_TPS_HISTORY, {"code": code}).all()
+    return _tps_out(ctx, code, rows)
+
+
+async def tps_detail_async(ctx: Context, code: str) -> TpsOut:
+    """`tps_detail` for the event loop: on PostgreSQL the query is awaited on the loop, elsewhere it runs in a
+    thread (rekap/store/async_reads.py says why)."""
+    if ctx.async_reads is None:
+        return await asyncio.to_thread(tps_detail, ctx, code)
+    rows = await ctx.async_reads.fetch(_TPS_HISTORY_SQL, {**_TPS_HISTORY_PG.params, "code": code})
+    return _tps_out(ctx, code, rows)
+
+
+def _tps_out(ctx: Context, code: str, rows: Sequence[Any]) -> TpsOut:
+    structure = ctx.board.structure
     if not rows:
         raise UnknownTps(f"no TPS {code!r}", field="tps_code")
     row, subs = rows[0], [r for r in rows if r.seq is not None]

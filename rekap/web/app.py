@@ -35,6 +35,8 @@ def create_app(ctx: Context, on_start: tuple[Callable[[], None], ...] = ()) -> F
         follower.stop()
         if ctx.writer is not None:
             await ctx.writer.close()
+        if ctx.async_reads is not None:
+            await ctx.async_reads.close()
 
     app = FastAPI(
         title="rekap",

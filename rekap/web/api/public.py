@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from rekap.services import queries
 from rekap.web.cache import AnswerCache
@@ -63,13 +62,12 @@ def get_all_totals(request: Request, contest_id: str, ctx: CtxDep) -> Response:
 
 @router.get("/tps/{tps_code}", response_model=queries.TpsOut)
 async def get_tps(request: Request, tps_code: str, ctx: CtxDep) -> Response:
-    # a hit is answered on the event loop; only a miss goes to a thread for its query
+    # a hit is answered on the event loop; a miss awaits its query (on the loop on PostgreSQL)
     key, version = ("tps", tps_code), ctx.board.tps_version(tps_code)
     answers: AnswerCache = request.app.state.answers
     answer = answers.peek(key, version)
     if answer is None:
-        body = await run_in_threadpool(lambda: json_bytes(queries.tps_detail(ctx, tps_code)))
-        answer = answers.put(key, version, body)
+        answer = answers.put(key, version, json_bytes(await queries.tps_detail_async(ctx, tps_code)))
     return etagged(request, answer, "application/json")
 
 

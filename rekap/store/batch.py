@@ -66,7 +66,7 @@ def insert(conn: Connection, table: Table, rows: Rows, *, upsert: bool = False) 
     if not rows:
         return
     if conn.dialect.name != "postgresql":
-        names = _names(table)
+        names = column_names(table)
         conn.execute(_sqlite_statement(table, upsert), [dict(zip(names, r, strict=True)) for r in rows])
         return
     _driver(conn).execute(_pg_statement(table, upsert), _columns(table, rows))  # type: ignore[arg-type]
@@ -77,7 +77,7 @@ def upsert(conn: Connection, table: Table, rows: Rows) -> None:
 
 
 @cache
-def _names(table: Table) -> tuple[str, ...]:
+def column_names(table: Table) -> tuple[str, ...]:
     return tuple(c.name for c in table.columns)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import cache
 from typing import Any
 
 from psycopg.copy import QueuedLibpqWriter
@@ -23,16 +22,21 @@ Row = tuple[Any, ...]  # a table's values in the order of its columns
 CHUNK = 5000
 
 
+def copy_sql(table: Table) -> str:
+    """PostgreSQL's COPY of every column of `table`, in order, from the client."""
+    return f"COPY {table.name} ({', '.join(batch.column_names(table))}) FROM STDIN"
+
+
 @contextmanager
 def bulk_load(conn: Connection, table: Table) -> Iterator[Callable[[Row], None]]:
     """A function that inserts one row; the rows go in by COPY on PostgreSQL (sent by a thread of psycopg's
     while the caller makes the next ones) and by executemany of CHUNK rows on SQLite."""
-    cols = [c.name for c in table.columns]
     if conn.dialect.name == "postgresql":
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN", writer=QueuedLibpqWriter(cur)) as copy:
+        with cur.copy(copy_sql(table), writer=QueuedLibpqWriter(cur)) as copy:
             yield copy.write_row
         return
+    cols = batch.column_names(table)
     insert = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
     pending: list[Row] = []
 
@@ -107,25 +111,16 @@ def insert_all(conn: Connection, table: Table, rows: Iterable[Row]) -> None:
             write(row)
 
 
-@cache
-def _column_names(table: Table) -> tuple[str, ...]:
-    return tuple(table.columns.keys())
-
-
 def _as_dict(table: Table, values: Row) -> dict[str, Any]:
-    return dict(zip(_column_names(table), values, strict=True))
+    return dict(zip(batch.column_names(table), values, strict=True))
 
 
 def region_values(r: Region) -> Row:
     return (r.code, r.name, r.level, r.parent)
 
 
-
-
 def tps_values(x: Tps) -> Row:
     return (x.code, x.kelurahan, x.number, x.dpt, x.dpt_male, x.dpt_female, x.address, x.lat_e6, x.lon_e6)
-
-
 
 
 def contest_values(c: Contest) -> Row:
@@ -133,12 +128,8 @@ def contest_values(c: Contest) -> Row:
     return (c.id, c.election, c.name, c.scope, json.dumps(cands))
 
 
-
-
 def election_values(e: Election) -> Row:
     return (e.id, e.name, e.date)
-
-
 
 
 def _votes_text(votes: Mapping[int, int]) -> str:
@@ -168,8 +159,6 @@ def submission_values(s: Submission) -> Row:
     )
 
 
-
-
 def accepted_values(key: tuple[str, str], a: Accepted, disagreement: bool) -> Row:
     r = a.result
     return (
@@ -191,8 +180,6 @@ def accepted_values(key: tuple[str, str], a: Accepted, disagreement: bool) -> Ro
         disagreement,
         a.at,
     )
-
-
 
 
 def totals_values(key: tuple[str, str], x: Totals) -> Row:

@@ -36,6 +36,7 @@ from rekap.store.projection import (
     Row,
     accepted_values,
     all_rows,
+    copy_sql,
     submission_values,
     totals_values,
     tps_values,
@@ -43,8 +44,10 @@ from rekap.store.projection import (
 
 CHUNK_BYTES = 1 << 20  # COPY text a part sends at a time
 PROGRESS_EVERY = 5000
-#: the tables the parts send, in the order the rebuilding process copies them in
-TABLES = (t.submissions, t.accepted, t.tps, t.regions, t.elections, t.contests, t.streams)
+#: after the submissions, the tables the parts send, in the order the rebuilding process copies them in: the
+#: first ones from every part (each has its own rows), the rest from the first part (all parts have them all)
+FROM_EVERY_PART = (t.accepted, t.tps)
+FROM_THE_FIRST = (t.regions, t.elections, t.contests, t.streams)
 _RESULT = "result.submitted"
 # the province of a result's TPS, read from its canonical payload text (keys sorted, so "tps" is top-level and
 # unique: no value of a result payload holds an object with that key); each part re-checks it after decoding
@@ -228,10 +231,10 @@ def fold_part(dsn: str, head_seq: int, part: Part, pipe: Pipe) -> None:
             t.tps: _chunks(tps_values(x) for x in state.tps.values() if mine(x.code[:2])),
         }
         if part.rest:  # the rows every part has: sent by one
-            shared = (t.regions, t.elections, t.contests, t.streams)
-            tables.update({table: _chunks(rows) for table, rows in all_rows(state) if table in shared})
-        for table, chunks in tables.items():
-            out.table(table, chunks)
+            tables.update({table: _chunks(rows) for table, rows in all_rows(state) if table in FROM_THE_FIRST})
+        for table in (*FROM_EVERY_PART, *FROM_THE_FIRST):  # in the order the rebuilding process copies them in
+            if table in tables:
+                out.table(table, tables[table])
         totals = {k: v for k, v in state.totals.items() if k[0] == NATION or mine(k[0][:2])}
         pipe.send(("totals", totals))
         peak_mb = _peak_memory_mb()
@@ -291,9 +294,9 @@ def rebuild_in_parts(
     try:
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         _copy_streaming(cur, running, progress, head_seq)  # submissions, while the parts fold
-        for table in TABLES[1:]:
-            with cur.copy(f"COPY {table.name} ({', '.join(table.columns.keys())}) FROM STDIN") as copy:
-                for i in range(len(parts)) if table in TABLES[1:3] else [0]:
+        for table in (*FROM_EVERY_PART, *FROM_THE_FIRST):
+            with cur.copy(copy_sql(table)) as copy:
+                for i in range(len(parts)) if table in FROM_EVERY_PART else [0]:
                     _copy_until_end(copy, running.messages(i), table.name)
         totals: list[dict[tuple[str, str], Totals]] = []
         done = []
@@ -305,7 +308,7 @@ def rebuild_in_parts(
                     done.append(value)
                     break
         merged = merge_totals(totals)
-        with cur.copy(f"COPY totals ({', '.join(t.totals.columns.keys())}) FROM STDIN") as copy:
+        with cur.copy(copy_sql(t.totals)) as copy:
             for key, x in merged.items():
                 copy.write_row(totals_values(key, x))
     finally:
@@ -324,30 +327,31 @@ def rebuild_in_parts(
 def _copy_streaming(cur: Any, running: _Parts, progress: Callable[[int, int], None] | None, head_seq: int) -> None:
     """The submissions, as each part sends them: whichever part has rows ready is copied first."""
     open_parts = {running.pipes[i]: running.messages(i) for i in range(len(running.pipes))}
-    cols = ", ".join(t.submissions.columns.keys())
-    with cur.copy(f"COPY submissions ({cols}) FROM STDIN") as copy:
+    with cur.copy(copy_sql(t.submissions)) as copy:
         while open_parts:
             for ready in wait(list(open_parts)):
                 assert isinstance(ready, Pipe)
-                kind, value = next(open_parts[ready])
-                if kind == "rows":
-                    copy.write(value)
-                elif kind == "end" and value == t.submissions.name:
+                if _copied(copy, next(open_parts[ready]), t.submissions.name):
                     del open_parts[ready]
-                else:
-                    raise RuntimeError(f"unexpected {kind} {value!r} while copying submissions")
             if progress:
                 progress(min(running.seen), head_seq)
 
 
 def _copy_until_end(copy: Any, messages: Iterator[tuple[str, Any]], table: str) -> None:
-    for kind, value in messages:
-        if kind == "rows":
-            copy.write(value)
-        elif kind == "end" and value == table:
+    for message in messages:
+        if _copied(copy, message, table):
             return
-        else:
-            raise RuntimeError(f"unexpected {kind} {value!r} while copying {table}")
+
+
+def _copied(copy: Any, message: tuple[str, Any], table: str) -> bool:
+    """Copy one message's rows of `table` in; True when it is the table's end."""
+    kind, value = message
+    if kind == "rows":
+        copy.write(value)
+        return False
+    if kind == "end" and value == table:
+        return True
+    raise RuntimeError(f"unexpected {kind} {value!r} while copying {table}")
 
 
 def merge_totals(parts: list[dict[tuple[str, str], Totals]]) -> dict[tuple[str, str], Totals]:

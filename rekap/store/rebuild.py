@@ -27,7 +27,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import Connection, Table, text
 
-from rekap.domain.fold import State, Totals, apply
+from rekap.domain.fold import TOTALS_COUNTS, State, Totals, apply
 from rekap.domain.log import Entry
 from rekap.domain.regions import NATION
 from rekap.store import codec
@@ -365,15 +365,8 @@ def merge_totals(parts: list[dict[tuple[str, str], Totals]]) -> dict[tuple[str, 
                 continue
             for number, v in x.votes.items():
                 have.votes[number] = have.votes.get(number, 0) + v
-            have.valid += x.valid
-            have.invalid += x.invalid
-            have.voters += x.voters
-            have.tps_reported += x.tps_reported
-            have.tps_total += x.tps_total
-            have.dpt_reported += x.dpt_reported
-            have.dpt_total += x.dpt_total
-            have.flagged += x.flagged
-            have.disagreements += x.disagreements
+            for count in TOTALS_COUNTS:  # every count of a totals row is a sum
+                setattr(have, count, getattr(have, count) + getattr(x, count))
             if x.last_seq > have.last_seq:
                 have.last_seq, have.updated_at = x.last_seq, x.updated_at
     return merged

@@ -1,36 +1,167 @@
-"""Composition root: Settings → database → context (ledger, photos, bus) → web app."""
+"""Composition root: Settings → database → log writer → services → web app. Every part of a rekap process is
+built, subscribed to the log's commits and started here, and nowhere else."""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
+import uvicorn
 from fastapi import FastAPI
+from uvicorn.importer import import_from_string
 
 from rekap.domain.errors import InvalidInput
-from rekap.services.context import Context
+from rekap.log.follower import Follower
+from rekap.log.handoff import WriterClient, log_writer
+from rekap.log.rebuild import Rebuilt, rebuild
+from rekap.log.writer import LogWriter, settle_heap
+from rekap.services import export, verify
+from rekap.services.contests import Contests
+from rekap.services.imports import Imports
+from rekap.services.photos import Photos
+from rekap.services.public_log import PublicLog
+from rekap.services.read_model import ReadModel
+from rekap.services.real_count import RealCount
+from rekap.services.regions import Regions
+from rekap.services.snapshots import Publisher
+from rekap.services.streams import Streams
+from rekap.services.submissions import Submissions
+from rekap.services.tokens import Tokens
+from rekap.services.tps_results import TpsResults
 from rekap.settings import Settings
-from rekap.store.db import connect, is_initialised, migrate
+from rekap.store.async_reads import AsyncReads
+from rekap.store.db import Database, connect, is_initialised, migrate
+from rekap.store.photo_files import PhotoFiles
+from rekap.web import serving
+from rekap.web.app import create_app
+from rekap.web.deps import Services
+
+Progress = Callable[[int, int], None]
+#: "module:function" that builds the app: called with the instance in one process, with nothing in a worker
+APP_FACTORY = "rekap.bootstrap:web_app"
 
 
-def open_context(settings: Settings, *, create: bool = True) -> Context:
-    """Connect and migrate (creating the database if `create`), and hand back the context of use cases."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = connect(settings.db_url)
-    if create:
-        migrate(db)
-    elif not is_initialised(db):
-        db.dispose()
-        raise InvalidInput(f"no rekap database at {settings.db_url}; run `rekap init` first", field="db")
-    return Context.open(settings, db)
+class Rekap:
+    """One rekap instance in this process: its database, its log writer and every use case, wired together."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings, self.db = settings, db
+        self.writer = LogWriter(db)
+        self.files = PhotoFiles(settings.photo_dir)
+        self.read_model = ReadModel(self.writer)
+        self.tokens = Tokens(self.writer, db)
+        # the read model first: listeners that read it after a commit (live pages) then see the new numbers
+        self.writer.feed.subscribe(self.read_model.heard)
+        self.writer.feed.subscribe(self.tokens.heard)
+        self.handoff = WriterClient(settings.writer_socket) if settings.writer_socket else None
+        self.async_reads = None if db.is_sqlite else AsyncReads(db.url)
+        self.contests = Contests(self.read_model, db)
+        self.regions = Regions(self.read_model, db)
+        self.real_count = RealCount(
+            self.read_model, self.contests, db, settings.simulated, self.writer.entries_per_second
+        )
+        self.tps = TpsResults(self.read_model, db, self.async_reads, settings.simulated)
+        self.public_log = PublicLog(db)
+        self.submissions = Submissions(self.writer, db, settings.rejecting_sources, self.handoff)
+        self.photos = Photos(db, self.files, settings.max_photo_bytes, settings.max_photo_pixels)
+        self.streams = Streams(self.writer)
+        self.imports = Imports(self.writer)
+        self.publisher = Publisher(db, self.contests, settings.simulated)
+        self._follower: Follower | None = None
+
+    @classmethod
+    def open(cls, settings: Settings, *, create: bool = True) -> Rekap:
+        """Connect and migrate (creating the database if `create`)."""
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = connect(settings.db_url)
+        if create:
+            migrate(db)
+        elif not is_initialised(db):
+            db.dispose()
+            raise InvalidInput(f"no rekap database at {settings.db_url}; run `rekap init` first", field="db")
+        return cls(settings, db)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    # --- serving ------------------------------------------------------------------------------------------
+
+    def web_services(self) -> Services:
+        return Services(
+            self.contests, self.regions, self.real_count, self.tps, self.public_log, self.submissions, self.tokens,
+            self.photos, self.streams, self.writer.feed.subscribe, self.settings.simulated,
+        )  # fmt: skip
+
+    def web_app(self, then: tuple[Callable[[], None], ...] = ()) -> FastAPI:
+        """The web app of this instance; `then` runs once it has started (the demo's simulator)."""
+
+        def started() -> None:
+            self.start()
+            for fn in then:
+                fn()
+
+        return create_app(self.web_services(), started, self.stop)
+
+    def start(self) -> None:
+        """Before the first request: fold the log and copy the read model (a first read would do it on the event
+        loop), set the loaded state apart from the garbage collector, and follow other processes' appends."""
+        self.writer.state  # noqa: B018
+        self.read_model.structure  # noqa: B018
+        settle_heap()
+        # the follower's thread folds other processes' entries: hand the GIL back to the event loop every
+        # millisecond rather than every 5 (the default), for readers' tail latency (BENCHMARKS.md: p99 83 → 66 ms)
+        sys.setswitchinterval(0.001)
+        self._follower = Follower(self.writer)
+        self._follower.start()
+
+    async def stop(self) -> None:
+        if self._follower is not None:
+            self._follower.stop()
+            self._follower = None
+        if self.handoff is not None:
+            await self.handoff.close()
+        if self.async_reads is not None:
+            await self.async_reads.close()
+
+    def serve(self, host: str, port: int, workers: int = 1, factory: str = APP_FACTORY) -> None:
+        """With one worker the app runs here and writes itself. With several (PostgreSQL only) each worker is a
+        process of its own and this process is their log writer."""
+        build: Callable[..., FastAPI] = import_from_string(factory)
+        if workers == 1:
+            uvicorn.run(build(self), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+            return
+        self.check_workers(workers)
+        sockets = serving.listening(host, port, workers)
+        self.writer.state  # noqa: B018 - fold the log before the workers hand anything over
+        settle_heap()
+        with log_writer(self.submissions.write) as server:
+            env = os.environ | {
+                "REKAP_DATABASE_URL": self.settings.db_url,
+                "REKAP_DATA_DIR": str(self.settings.data_dir),
+                "REKAP_WRITER_SOCKET": str(server.path),
+            }
+            serving.Workers(factory, sockets, env).run()
+
+    def check_workers(self, workers: int) -> None:
+        if workers > 1 and self.db.is_sqlite:
+            raise InvalidInput("several workers need PostgreSQL (--db postgresql://…)", field="workers")
+
+    # --- audit --------------------------------------------------------------------------------------------
+
+    def rebuild(self, progress: Progress | None = None, parts: int = 1) -> Rebuilt:
+        return rebuild(self.writer, progress, parts)
+
+    def verify(self, progress: Progress | None = None) -> verify.VerifyReport:
+        return verify.verify_local(self.db, self.files, progress)
+
+    def export(self, directory: Path, progress: Progress | None = None) -> dict[str, Any]:
+        return export.export(self.db, self.files, directory, self.settings.simulated, progress)
 
 
-def build_app(ctx: Context, on_start: tuple[Callable[[], None], ...] = ()) -> FastAPI:
-    from rekap.web.app import create_app
-
-    return create_app(ctx, on_start)
-
-
-def app_from_env() -> FastAPI:
-    """App factory for `uvicorn --factory` and multi-worker serving: each worker builds its own context
-    from the REKAP_* environment (the database must then be PostgreSQL, shared by all workers)."""
-    return build_app(open_context(Settings.from_env(), create=False))
+def web_app(rekap: Rekap | None = None) -> FastAPI:
+    """The app factory: for an instance of this process, or (a worker of `rekap serve --workers N`, which reads
+    the REKAP_* environment; the database is then PostgreSQL, shared by every worker) for a new one."""
+    return (rekap or Rekap.open(Settings.from_env(), create=False)).web_app()

@@ -13,10 +13,8 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from rekap.bootstrap import build_app, open_context
+from rekap.bootstrap import Rekap
 from rekap.demo.simulate import DATA
-from rekap.services import imports, tokens
-from rekap.services.context import Context
 from rekap.settings import Settings
 from rekap.store.db import connect, migrate
 
@@ -70,10 +68,10 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def empty_ctx(settings: Settings) -> Iterator[Context]:
-    ctx = open_context(settings, create=False)
-    yield ctx
-    ctx.db.dispose()
+def empty(settings: Settings) -> Iterator[Rekap]:
+    rekap = Rekap.open(settings, create=False)
+    yield rekap
+    rekap.close()
 
 
 def small_tps_file(directory: Path, kelurahan_prefixes: tuple[str, ...] = ("31.71.01", "31.01.01")) -> Path:
@@ -90,27 +88,27 @@ def small_tps_file(directory: Path, kelurahan_prefixes: tuple[str, ...] = ("31.7
 
 
 @pytest.fixture
-def ctx(empty_ctx: Context, tmp_path: Path) -> Context:
+def rekap(empty: Rekap, tmp_path: Path) -> Rekap:
     """DKI regions, the real TPS of two kecamatan, and the 2017 governor contest."""
-    imports.import_regions(empty_ctx, DATA / "wilayah_dki.csv", "test")
-    imports.import_tps(empty_ctx, small_tps_file(tmp_path), "test")
-    imports.import_election(empty_ctx, DATA / "pilkada_dki2017_r2.toml", "test")
-    return empty_ctx
+    empty.imports.regions(DATA / "wilayah_dki.csv", "test")
+    empty.imports.tps(small_tps_file(tmp_path), "test")
+    empty.imports.election(DATA / "pilkada_dki2017_r2.toml", "test")
+    return empty
 
 
 @pytest.fixture
-def client(ctx: Context) -> TestClient:
-    return TestClient(build_app(ctx))
+def client(rekap: Rekap) -> TestClient:
+    return TestClient(rekap.web_app())
 
 
 @pytest.fixture
-def officer_token(ctx: Context) -> str:
-    return tokens.create_token(ctx, "KPPS test", "officer", "test")[1]
+def officer_token(rekap: Rekap) -> str:
+    return rekap.tokens.create("KPPS test", "officer", "test")[1]
 
 
 @pytest.fixture
-def admin_token(ctx: Context) -> str:
-    return tokens.create_token(ctx, "admin test", "admin", "test")[1]
+def admin_token(rekap: Rekap) -> str:
+    return rekap.tokens.create("admin test", "admin", "test")[1]
 
 
 def clean_result(dpt: int = 598, votes: tuple[int, int] = (120, 150), invalid: int = 5) -> dict[str, object]:

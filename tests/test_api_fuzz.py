@@ -7,18 +7,17 @@ import schemathesis
 from conftest import small_tps_file
 from hypothesis import HealthCheck, settings
 
-from rekap.bootstrap import build_app, open_context
+from rekap.bootstrap import Rekap
 from rekap.demo.simulate import DATA
-from rekap.services import imports, tokens
 from rekap.settings import Settings
 
 _dir = Path(tempfile.mkdtemp(prefix="rekap-fuzz-"))
-_ctx = open_context(Settings(data_dir=_dir))
-imports.import_regions(_ctx, DATA / "wilayah_dki.csv", "test")
-imports.import_tps(_ctx, small_tps_file(_dir), "test")
-imports.import_election(_ctx, DATA / "pilkada_dki2017_r2.toml", "test")
-_admin = tokens.create_token(_ctx, "fuzz admin", "admin", "test")[1]
-schema = schemathesis.openapi.from_asgi("/openapi.json", build_app(_ctx))
+_ctx = Rekap.open(Settings(data_dir=_dir))
+_ctx.imports.regions(DATA / "wilayah_dki.csv", "test")
+_ctx.imports.tps(small_tps_file(_dir), "test")
+_ctx.imports.election(DATA / "pilkada_dki2017_r2.toml", "test")
+_admin = _ctx.tokens.create("fuzz admin", "admin", "test")[1]
+schema = schemathesis.openapi.from_asgi("/openapi.json", _ctx.web_app())
 
 
 @schema.parametrize()

@@ -114,9 +114,8 @@ def test_search_finds_regions_and_tps(client):
     assert TPS in codes
 
 
-def test_public_log_carries_no_token_holder_name_or_secret(client, ctx):
-    from rekap.services import tokens
+def test_public_log_carries_no_token_holder_name_or_secret(client, rekap):
 
-    secret = tokens.create_token(ctx, "Siti Aminah, KPPS 3", "officer", "test")[1]
+    secret = rekap.tokens.create("Siti Aminah, KPPS 3", "officer", "test")[1]
     text = client.get("/api/v1/log?limit=1000").text
     assert "Siti Aminah" not in text and secret not in text

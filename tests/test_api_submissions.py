@@ -3,8 +3,6 @@
 import pytest
 from conftest import CONTEST, TPS, clean_result
 
-from rekap.services import tokens
-
 
 def post(client, token, body=None, key=None, **overrides):
     body = body or {"tps": TPS, "contest": CONTEST, "result": clean_result()}
@@ -60,9 +58,9 @@ def test_submission_needs_a_valid_token(client, auth):
     assert r.json()["type"] == "/problems/unauthorized"
 
 
-def test_revoked_token_is_refused(client, ctx):
-    info, secret = tokens.create_token(ctx, "old", "officer", "test")
-    tokens.revoke_token(ctx, info.id, "test")
+def test_revoked_token_is_refused(client, rekap):
+    info, secret = rekap.tokens.create("old", "officer", "test")
+    rekap.tokens.revoke(info.id, "test")
     assert post(client, secret).status_code == 401
 
 
@@ -96,8 +94,8 @@ def test_arithmetic_rejection_lists_every_finding(client, officer_token):
     assert ("C1-VOTERS", "voters", 275, 300) in findings
 
 
-def test_volunteer_result_breaking_rules_is_stored_flagged(client, ctx):
-    secret = tokens.create_token(ctx, "relawan", "volunteer", "test")[1]
+def test_volunteer_result_breaking_rules_is_stored_flagged(client, rekap):
+    secret = rekap.tokens.create("relawan", "volunteer", "test")[1]
     r = post(client, secret, result=clean_result() | {"valid": 271})
     assert r.status_code == 201
     assert r.json()["flagged"] is True and r.json()["accepted"] is True
@@ -106,8 +104,8 @@ def test_volunteer_result_breaking_rules_is_stored_flagged(client, ctx):
     assert tps["results"][0]["accepted"]["findings"][0]["rule"] == "C1-SUM"
 
 
-def test_witness_is_recorded_never_accepted_and_disagreement_shows(client, ctx, officer_token):
-    saksi = tokens.create_token(ctx, "saksi 3", "witness", "test", candidate=3)[1]
+def test_witness_is_recorded_never_accepted_and_disagreement_shows(client, rekap, officer_token):
+    saksi = rekap.tokens.create("saksi 3", "witness", "test", candidate=3)[1]
     post(client, officer_token)
     r = post(client, saksi, result=clean_result(votes=(110, 160)))
     assert r.status_code == 201 and r.json()["accepted"] is False
@@ -121,8 +119,8 @@ def test_witness_is_recorded_never_accepted_and_disagreement_shows(client, ctx, 
     assert totals(client)["disagreements"] == 0
 
 
-def test_operator_correction_supersedes_and_keeps_history(client, ctx, officer_token):
-    operator = tokens.create_token(ctx, "operator", "operator", "test")[1]
+def test_operator_correction_supersedes_and_keeps_history(client, rekap, officer_token):
+    operator = rekap.tokens.create("operator", "operator", "test")[1]
     first = post(client, officer_token, result=clean_result(votes=(130, 150))).json()
     r = post(client, operator, result=clean_result(votes=(120, 150)), corrects=first["seq"], reason="misread 130")
     assert r.status_code == 201 and r.json()["accepted"] is True
@@ -133,16 +131,16 @@ def test_operator_correction_supersedes_and_keeps_history(client, ctx, officer_t
     assert subs[1]["verified"] is True and subs[1]["corrects"] == first["seq"] and subs[1]["accepted"] is True
 
 
-def test_correction_must_name_a_submission_of_the_same_tps(client, ctx, officer_token):
-    operator = tokens.create_token(ctx, "operator", "operator", "test")[1]
+def test_correction_must_name_a_submission_of_the_same_tps(client, rekap, officer_token):
+    operator = rekap.tokens.create("operator", "operator", "test")[1]
     first = post(client, officer_token).json()
     r = post(client, operator, tps="31.71.01.1001-002", result=clean_result(dpt=603), corrects=first["seq"],
              reason="x")
     assert r.status_code == 422 and r.json()["field"] == "corrects"
 
 
-def test_token_scope_limits_the_tps(client, ctx):
-    secret = tokens.create_token(ctx, "KPPS Seribu", "officer", "test", scope="31.01")[1]
+def test_token_scope_limits_the_tps(client, rekap):
+    secret = rekap.tokens.create("KPPS Seribu", "officer", "test", scope="31.01")[1]
     r = post(client, secret)
     assert r.status_code == 403 and r.json()["type"] == "/problems/forbidden"
 
@@ -154,8 +152,8 @@ def test_latest_officer_submission_is_accepted(client, officer_token):
     assert totals(client)["progress"]["tps_reported"] == 1
 
 
-def test_token_use_is_recorded(client, ctx):
-    info, secret = tokens.create_token(ctx, "kpps baru", "officer", "test")
+def test_token_use_is_recorded(client, rekap):
+    info, secret = rekap.tokens.create("kpps baru", "officer", "test")
     assert post(client, secret).status_code == 201
-    [row] = [r for r in tokens.list_tokens(ctx) if r["id"] == info.id]
+    [row] = [r for r in rekap.tokens.listing() if r["id"] == info.id]
     assert row["last_used_at"] and "token_hash" not in row

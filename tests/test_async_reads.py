@@ -6,27 +6,26 @@ import psycopg
 import pytest
 from conftest import PG_ADMIN, TPS
 
-from rekap.services import queries
 from rekap.store.async_reads import SIZE, AsyncReads
 
 
 @pytest.fixture
-def pg_ctx(ctx, db_url):
+def pg_rekap(rekap, db_url):
     if db_url.startswith("sqlite"):
         pytest.skip("SQLite reads go to a thread")
-    return ctx
+    return rekap
 
 
-def test_a_tps_page_on_the_loop_is_the_page_from_a_thread(pg_ctx):
+def test_a_tps_page_on_the_loop_is_the_page_from_a_thread(pg_rekap):
     async def both():
-        return await queries.tps_detail_async(pg_ctx, TPS), await asyncio.to_thread(queries.tps_detail, pg_ctx, TPS)
+        return await pg_rekap.tps.detail_async(TPS), await asyncio.to_thread(pg_rekap.tps.detail, TPS)
 
     on_loop, in_thread = asyncio.run(both())
     assert on_loop == in_thread and on_loop.code == TPS
 
 
-def test_dropped_connections_are_opened_again(pg_ctx, db_url):
-    reads = AsyncReads(pg_ctx.db.url)
+def test_dropped_connections_are_opened_again(pg_rekap, db_url):
+    reads = AsyncReads(pg_rekap.db.url)
 
     async def run():
         await asyncio.gather(*(reads.fetch("SELECT pg_sleep(0.05), 1 AS one", {}) for _ in range(SIZE * 2)))

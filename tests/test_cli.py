@@ -5,7 +5,7 @@ from conftest import small_tps_file
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from rekap.bootstrap import open_context
+from rekap.bootstrap import Rekap
 from rekap.cli.main import app
 from rekap.demo.simulate import DATA
 from rekap.settings import Settings
@@ -56,10 +56,10 @@ def test_bad_input_exits_non_zero_with_a_message(rekap, tmp_path):
 
 def test_verify_fails_loudly_on_tampering(rekap, db_url, tmp_path):
     rekap("import", "regions", str(DATA / "wilayah_dki.csv"))
-    ctx = open_context(Settings(data_dir=tmp_path / "data", database_url=db_url), create=False)
-    with ctx.db.writer.begin() as conn:
+    instance = Rekap.open(Settings(data_dir=tmp_path / "data", database_url=db_url), create=False)
+    with instance.db.writer.begin() as conn:
         conn.execute(update(t.log).where(t.log.c.seq == 1).values(actor="someone-else"))
-    ctx.db.dispose()
+    instance.close()
     result = rekap("verify", ok=False)
     assert result.exit_code == 1 and "chain broken at seq 1" in result.output
 

@@ -8,9 +8,8 @@ from hypothesis import strategies as st
 
 from rekap.demo.run import demo_reporters
 from rekap.demo.simulate import Simulator, draw_result, official_shares
-from rekap.domain.rules import check_arithmetic
+from rekap.domain.rules import TpsFacts, check
 from rekap.domain.tps import Tps
-from rekap.services import audit
 
 SHARES = official_shares()
 
@@ -19,7 +18,7 @@ SHARES = official_shares()
        lean=st.integers(-60, 60))
 def test_drawn_results_always_add_up(seed, dpt, kabkota, lean):
     r = draw_result(random.Random(seed), Tps("31.71.01.1001-001", "31.71.01.1001", 1, dpt), SHARES[kabkota], lean)
-    assert check_arithmetic(r) == []
+    assert check(r, TpsFacts(dpt=r.dpt)) == ()
     assert all(isinstance(v, int) for v in r.votes.values())
 
 
@@ -28,13 +27,13 @@ def test_official_round_two_totals_are_the_published_ones():
     assert sum(v[3] for v in SHARES.values()) == 3_240_987
 
 
-def test_simulator_reports_through_services(ctx):
-    sim = Simulator(ctx, ctx.ledger.state.contests[CONTEST], demo_reporters(ctx), rate=0, seed=7)
+def test_simulator_reports_through_services(rekap):
+    sim = Simulator(rekap, rekap.writer.state.contests[CONTEST], demo_reporters(rekap), rate=0, seed=7)
     sim.order = sim.order[:60]
     sim.run()
-    state = ctx.ledger.state
+    state = rekap.writer.state
     assert state.totals[("31", CONTEST)].tps_reported == 60
-    assert ctx.settings.photo_dir.exists() and any(ctx.photos.originals.rglob("*"))
+    assert rekap.settings.photo_dir.exists() and any(rekap.files.originals.rglob("*"))
     kinds = {s for s in state.latest_by_source.values() for s in s}
     assert "officer" in kinds
-    assert audit.verify_local(ctx).ok
+    assert rekap.verify().ok

@@ -13,9 +13,9 @@ from browser.live_server import serve
 from conftest import CONTEST, KELURAHAN, TPS
 from test_pages import TPS2, TPS3, reporter, submit
 
-from rekap.bootstrap import build_app, open_context
-from rekap.web.api import events
-from rekap.web.api.events import Hub, Reader, Topic
+from rekap.bootstrap import Rekap
+from rekap.web import sse as events
+from rekap.web.sse import Hub, Reader, Topic
 
 REGION_TOPIC = f"r:{CONTEST}:{KELURAHAN}"
 
@@ -30,9 +30,9 @@ async def messages(reader: Reader, timeout: float = 3.0) -> list[tuple[str, dict
     return [parse(m) for m in reader.take()]
 
 
-def with_hub(ctx, story):
+def with_hub(rekap, story):
     async def run():
-        hub = Hub(ctx, asyncio.get_running_loop())
+        hub = Hub(rekap.web_services(), asyncio.get_running_loop())
         try:
             await story(hub)
         finally:
@@ -41,8 +41,8 @@ def with_hub(ctx, story):
     asyncio.run(run())
 
 
-def test_a_reader_gets_all_values_then_only_what_changed(ctx):
-    officer = reporter(ctx)
+def test_a_reader_gets_all_values_then_only_what_changed(rekap):
+    officer = reporter(rekap)
 
     async def story(hub):
         reader = Reader()
@@ -50,24 +50,24 @@ def test_a_reader_gets_all_values_then_only_what_changed(ctx):
         [(event, first)] = await messages(reader)
         assert event == "patch" and first["full"] and first["topic"] == REGION_TOPIC
         assert first["values"][f"{TPS}|st"] == "Belum masuk" and f"{KELURAHAN}|ttot" in first["values"]
-        await asyncio.to_thread(submit, ctx, officer, TPS)
+        await asyncio.to_thread(submit, rekap, officer, TPS)
         [(event, diff)] = await messages(reader)
         assert not diff["full"] and diff["values"][f"{TPS}|st"] == "Masuk"
         assert diff["values"][f"{TPS}|v2"] == "120" and diff["values"][f"{KELURAHAN}|tin"] == "1"
         assert f"{TPS2}|st" not in diff["values"] and f"{KELURAHAN}|ttot" not in diff["values"]
 
-    with_hub(ctx, story)
+    with_hub(rekap, story)
 
 
-def test_bursts_are_coalesced_to_about_one_update_a_second(ctx):
-    officer = reporter(ctx)
+def test_bursts_are_coalesced_to_about_one_update_a_second(rekap):
+    officer = reporter(rekap)
 
     async def story(hub):
         reader = Reader()
         hub.join([Topic.parse(REGION_TOPIC, "en")], reader)
         await messages(reader)
         started = time.monotonic()
-        burst = asyncio.create_task(asyncio.to_thread(lambda: [submit(ctx, officer, t) for t in (TPS, TPS2, TPS3)]))
+        burst = asyncio.create_task(asyncio.to_thread(lambda: [submit(rekap, officer, t) for t in (TPS, TPS2, TPS3)]))
         updates, seen = 0, {}
         while len([k for k, v in seen.items() if k.endswith("|st") and v == "In"]) < 3:
             for _, data in await messages(reader):
@@ -76,21 +76,21 @@ def test_bursts_are_coalesced_to_about_one_update_a_second(ctx):
         await burst
         assert updates <= 1 + int((time.monotonic() - started) / events.MIN_GAP)
 
-    with_hub(ctx, story)
+    with_hub(rekap, story)
 
 
-def test_a_tps_page_is_told_to_reload_when_its_result_changes(ctx):
-    officer = reporter(ctx)
+def test_a_tps_page_is_told_to_reload_when_its_result_changes(rekap):
+    officer = reporter(rekap)
 
     async def story(hub):
         reader = Reader()
         hub.join([Topic.parse(f"t:{TPS}", "id"), Topic.parse(f"t:{TPS2}", "id")], reader)
         await asyncio.sleep(events.MIN_GAP + 0.2)
         assert not reader.ready.is_set()  # a TPS page has no values to catch up on
-        await asyncio.to_thread(submit, ctx, officer, TPS)
+        await asyncio.to_thread(submit, rekap, officer, TPS)
         assert await messages(reader) == [("reload", {"topic": f"t:{TPS}"})]
 
-    with_hub(ctx, story)
+    with_hub(rekap, story)
 
 
 class Listener:
@@ -111,13 +111,13 @@ class Listener:
                     ]
 
 
-def test_the_stream_over_http_brings_a_new_number_within_a_second(ctx):
-    officer = reporter(ctx)
-    with serve(build_app(ctx)) as url:
+def test_the_stream_over_http_brings_a_new_number_within_a_second(rekap):
+    officer = reporter(rekap)
+    with serve(rekap.web_app()) as url:
         listener = Listener(url, REGION_TOPIC)
         wait_for(lambda: listener.events)
         sent = time.monotonic()
-        submit(ctx, officer, TPS)
+        submit(rekap, officer, TPS)
         wait_for(lambda: len(listener.events) > 1)
     assert listener.headers["content-type"].startswith("text/event-stream")
     assert listener.headers["cache-control"] == "no-store"
@@ -126,17 +126,17 @@ def test_the_stream_over_http_brings_a_new_number_within_a_second(ctx):
     assert at - sent < 1.5
 
 
-def test_commits_of_another_process_reach_the_stream(ctx):
-    other = open_context(ctx.settings, create=False)  # its own ledger and bus, like a second worker
+def test_commits_of_another_process_reach_the_stream(rekap):
+    other = Rekap.open(rekap.settings, create=False)  # its own log writer, like a second worker
     officer = reporter(other)
     try:
-        with serve(build_app(ctx)) as url:
+        with serve(rekap.web_app()) as url:
             listener = Listener(url, REGION_TOPIC)
             wait_for(lambda: listener.events)
             submit(other, officer, TPS)
             wait_for(lambda: len(listener.events) > 1)
     finally:
-        other.db.dispose()
+        other.close()
     assert listener.events[1][2]["values"][f"{TPS}|st"] == "Masuk"
 
 

@@ -10,13 +10,11 @@ from typer.testing import CliRunner
 
 from rekap.cli.main import app as cli
 from rekap.domain.errors import InvalidInput
-from rekap.domain.rules import check_arithmetic
+from rekap.domain.rules import TpsFacts, check
 from rekap.gen import national
 from rekap.gen.register import MAX_DPT, NATIONAL_DPT, NATIONAL_TPS, draw_register, split_largest_remainder
 from rekap.gen.wilayah import read_wilayah
-from rekap.services import imports, tokens
-from rekap.services.submissions import submit_result
-from rekap.web.api.submissions import SubmissionIn
+from rekap.web.schemas import SubmissionIn
 
 SCALE = 0.001  # 823 TPS in 83 kelurahan
 
@@ -72,7 +70,7 @@ def test_every_tps_reports_once_with_lawful_int_arithmetic(generated):
     assert sorted(b["tps"] for b in bodies) == sorted(dpt)
     for b in bodies:
         result = SubmissionIn.model_validate(b).result.to_domain()
-        assert check_arithmetic(result) == [], b
+        assert check(result, TpsFacts(dpt=result.dpt)) == (), b
         assert result.dpt == dpt[b["tps"]] and result.unused >= 0
     assert sum(b["result"]["voters"] for b in bodies) == m.voters
     assert {n: sum(b["result"]["votes"][n] for b in bodies) for n in ("1", "2", "3")} == m.votes
@@ -93,16 +91,16 @@ def test_results_vary_by_region_and_arrive_east_first(generated):
     assert east > sum(b["tps"][0] in "89" for b in bodies) / len(bodies)
 
 
-def test_generated_files_import_and_submit_cleanly(generated, empty_ctx):
+def test_generated_files_import_and_submit_cleanly(generated, empty):
     out, m = generated
-    imports.import_regions(empty_ctx, out / national.REGIONS_FILE, "test")
-    imports.import_tps(empty_ctx, out / national.TPS_FILE, "test")
-    imports.import_election(empty_ctx, out / national.ELECTION_FILE, "test")
-    token = tokens.create_token(empty_ctx, "KPPS", "officer", "test")[0]
+    empty.imports.regions(out / national.REGIONS_FILE, "test")
+    empty.imports.tps(out / national.TPS_FILE, "test")
+    empty.imports.election(out / national.ELECTION_FILE, "test")
+    token = empty.tokens.create("KPPS", "officer", "test")[0]
     for line in list((out / national.RESULTS_FILE).open())[:20]:
-        receipt = submit_result(empty_ctx, token, SubmissionIn.model_validate_json(line).to_domain())
+        receipt = empty.submissions.submit(token, SubmissionIn.model_validate_json(line).to_domain())
         assert receipt.accepted and receipt.findings == ()
-    nation = empty_ctx.ledger.state.totals[("ID", m.contest)]
+    nation = empty.writer.state.totals[("ID", m.contest)]
     assert (nation.tps_total, nation.dpt_total, nation.tps_reported) == (m.tps, m.dpt, 20)
 
 

@@ -7,7 +7,6 @@ import pytest
 
 from rekap.demo.simulate import DATA
 from rekap.domain.errors import ImportRejected
-from rekap.services import imports
 
 WILAYAH = Path(__file__).resolve().parents[2] / "shared" / "data" / "wilayah" / "wilayah.csv"
 
@@ -18,16 +17,16 @@ def write(tmp_path, name, text):
     return p
 
 
-def head_seq(ctx):
-    return ctx.ledger.state.seq
+def head_seq(rekap):
+    return rekap.writer.state.seq
 
 
 @pytest.mark.skipif(not WILAYAH.exists(), reason="needs ../shared/data beside the repository")
-def test_all_of_indonesia_imports_in_seconds(empty_ctx):
+def test_all_of_indonesia_imports_in_seconds(empty):
     started = time.perf_counter()
-    imports.import_regions(empty_ctx, WILAYAH, "test")
+    empty.imports.regions(WILAYAH, "test")
     elapsed = time.perf_counter() - started
-    regions = empty_ctx.ledger.state.regions
+    regions = empty.writer.state.regions
     assert len(regions) == 91_599 + 1
     assert sum(1 for r in regions.values() if r.level == 4) == 83_762
     assert elapsed < 30, elapsed  # "in seconds": generous for a loaded CI machine
@@ -40,20 +39,20 @@ def test_all_of_indonesia_imports_in_seconds(empty_ctx):
     ("code,name,level,parent_code\n3x,DKI,1,\n", "code", 2),
     ("code,name,level,parent_code\n31,,1,\n", "name", 2),
 ])
-def test_bad_region_rows_are_named_and_nothing_imported(empty_ctx, tmp_path, text, field, line):
+def test_bad_region_rows_are_named_and_nothing_imported(empty, tmp_path, text, field, line):
     with pytest.raises(ImportRejected) as err:
-        imports.import_regions(empty_ctx, write(tmp_path, "r.csv", text), "test")
+        empty.imports.regions(write(tmp_path, "r.csv", text), "test")
     assert err.value.field == field and err.value.extra["line"] == line
-    assert head_seq(empty_ctx) == 0
+    assert head_seq(empty) == 0
 
 
-def test_missing_columns_and_empty_files_are_refused(empty_ctx, tmp_path):
+def test_missing_columns_and_empty_files_are_refused(empty, tmp_path):
     with pytest.raises(ImportRejected, match="missing column"):
-        imports.import_regions(empty_ctx, write(tmp_path, "a.csv", "code,name\n31,DKI\n"), "test")
+        empty.imports.regions(write(tmp_path, "a.csv", "code,name\n31,DKI\n"), "test")
     with pytest.raises(ImportRejected, match="no data rows"):
-        imports.import_regions(empty_ctx, write(tmp_path, "b.csv", "code,name,level,parent_code\n"), "test")
+        empty.imports.regions(write(tmp_path, "b.csv", "code,name,level,parent_code\n"), "test")
     with pytest.raises(ImportRejected, match="cannot read"):
-        imports.import_regions(empty_ctx, tmp_path / "nope.csv", "test")
+        empty.imports.regions(tmp_path / "nope.csv", "test")
 
 
 @pytest.mark.parametrize(("row", "field"), [
@@ -64,38 +63,38 @@ def test_missing_columns_and_empty_files_are_refused(empty_ctx, tmp_path):
     ("31.71.01.1001,1,3.5", "dpt_total"),
     ("31.71.01.1001,x,300", "tps_number"),
 ])
-def test_bad_tps_rows_are_refused(empty_ctx, tmp_path, row, field):
-    imports.import_regions(empty_ctx, DATA / "wilayah_dki.csv", "test")
-    before = head_seq(empty_ctx)
+def test_bad_tps_rows_are_refused(empty, tmp_path, row, field):
+    empty.imports.regions(DATA / "wilayah_dki.csv", "test")
+    before = head_seq(empty)
     text = f"kelurahan_code,tps_number,dpt_total\n31.71.01.1001,2,200\n{row}\n"
     with pytest.raises(ImportRejected) as err:
-        imports.import_tps(empty_ctx, write(tmp_path, "t.csv", text), "test")
+        empty.imports.tps(write(tmp_path, "t.csv", text), "test")
     assert err.value.field == field and err.value.extra["line"] == 3
-    assert head_seq(empty_ctx) == before
+    assert head_seq(empty) == before
 
 
-def test_tps_sex_split_must_add_up(empty_ctx, tmp_path):
-    imports.import_regions(empty_ctx, DATA / "wilayah_dki.csv", "test")
+def test_tps_sex_split_must_add_up(empty, tmp_path):
+    empty.imports.regions(DATA / "wilayah_dki.csv", "test")
     text = "kelurahan_code,tps_number,dpt_male,dpt_female,dpt_total\n31.71.01.1001,1,100,100,201\n"
     with pytest.raises(ImportRejected, match="dpt_male"):
-        imports.import_tps(empty_ctx, write(tmp_path, "t.csv", text), "test")
+        empty.imports.tps(write(tmp_path, "t.csv", text), "test")
 
 
-def test_tps_with_address_and_coordinates(empty_ctx, tmp_path):
-    imports.import_regions(empty_ctx, DATA / "wilayah_dki.csv", "test")
+def test_tps_with_address_and_coordinates(empty, tmp_path):
+    empty.imports.regions(DATA / "wilayah_dki.csv", "test")
     text = ("kelurahan_code,tps_number,dpt,address,latitude,longitude\n"
             "31.71.01.1001,7,250,\"Jl. Medan Merdeka, Gambir\",-6.175392,106.827153\n")
-    imports.import_tps(empty_ctx, write(tmp_path, "t.csv", text), "test")
-    tps = empty_ctx.ledger.state.tps["31.71.01.1001-007"]
+    empty.imports.tps(write(tmp_path, "t.csv", text), "test")
+    tps = empty.writer.state.tps["31.71.01.1001-007"]
     assert (tps.address, tps.lat_e6, tps.lon_e6, tps.dpt) == ("Jl. Medan Merdeka, Gambir", -6175392, 106827153, 250)
 
 
-def test_reimport_updates_dpt_totals(ctx, tmp_path):
-    before = ctx.ledger.state.totals[("31", "gubernur-dki-2017-r2")].dpt_total
+def test_reimport_updates_dpt_totals(rekap, tmp_path):
+    before = rekap.writer.state.totals[("31", "gubernur-dki-2017-r2")].dpt_total
     text = "kelurahan_code,tps_number,dpt_total\n31.71.01.1001,1,600\n"
-    imports.import_tps(ctx, write(tmp_path, "t.csv", text), "test")
-    t = ctx.ledger.state.totals[("31", "gubernur-dki-2017-r2")]
-    assert t.dpt_total == before + 2 and t.tps_total == len(ctx.ledger.state.tps)
+    rekap.imports.tps(write(tmp_path, "t.csv", text), "test")
+    t = rekap.writer.state.totals[("31", "gubernur-dki-2017-r2")]
+    assert t.dpt_total == before + 2 and t.tps_total == len(rekap.writer.state.tps)
 
 
 @pytest.mark.parametrize(("toml", "match"), [
@@ -106,18 +105,19 @@ def test_reimport_updates_dpt_totals(ctx, tmp_path):
     ('[election]\nid="e"\nname="E"\ndate="14-02-2024"\n', "date"),
     ("not toml at all [", "cannot read"),
 ])
-def test_bad_election_files_are_refused(ctx, tmp_path, toml, match):
-    before = head_seq(ctx)
+def test_bad_election_files_are_refused(rekap, tmp_path, toml, match):
+    before = head_seq(rekap)
     with pytest.raises(ImportRejected, match=match):
-        imports.import_election(ctx, write(tmp_path, "e.toml", toml), "test")
-    assert head_seq(ctx) == before
+        rekap.imports.election(write(tmp_path, "e.toml", toml), "test")
+    assert head_seq(rekap) == before
 
 
-def test_president_contest_counts_every_tps(ctx, tmp_path):
+def test_president_contest_counts_every_tps(rekap, tmp_path):
     toml = ('[election]\nid="pemilu-2024"\nname="Pemilu 2024"\ndate="2024-02-14"\n[[contests]]\nid="presiden-2024"\n'
             'name="Presiden"\nscope="ID"\n[[contests.candidates]]\nnumber=1\nnames=["A","B"]\n'
             '[[contests.candidates]]\nnumber=2\nnames=["C","D"]\n')
-    imports.import_election(ctx, write(tmp_path, "p.json.toml", toml), "test")
-    totals = ctx.ledger.state.totals
-    assert totals[("ID", "presiden-2024")].tps_total == len(ctx.ledger.state.tps)
-    assert totals[("31.71", "presiden-2024")].tps_total == sum(1 for c in ctx.ledger.state.tps if c.startswith("31.71"))
+    rekap.imports.election(write(tmp_path, "p.json.toml", toml), "test")
+    totals = rekap.writer.state.totals
+    assert totals[("ID", "presiden-2024")].tps_total == len(rekap.writer.state.tps)
+    in_jakpus = sum(1 for c in rekap.writer.state.tps if c.startswith("31.71"))
+    assert totals[("31.71", "presiden-2024")].tps_total == in_jakpus

@@ -14,9 +14,9 @@ from conftest import CONTEST, KELURAHAN, TPS
 from PIL import Image
 
 from rekap.domain.result import Result
-from rekap.domain.submission import Report
-from rekap.services import dashboard, imports, photos, queries, streams, tokens
-from rekap.services.submissions import submit_result
+from rekap.domain.status import STATUSES, status_of
+from rekap.domain.submission import Submission
+from rekap.services.views import CandidateView, CandidateVotes, ContestView
 from rekap.web.pages import live, views
 from rekap.web.pages.i18n import css_pct, locale
 from rekap.web.pages.render import STATIC
@@ -24,12 +24,12 @@ from rekap.web.pages.render import STATIC
 TPS2, TPS3, TPS4 = (f"{KELURAHAN}-00{n}" for n in (2, 3, 4))
 
 
-def reporter(ctx, role="officer", candidate=None, name="Budi Santoso"):
-    return tokens.create_token(ctx, name, role, "test", "31", candidate)[0]
+def reporter(rekap, role="officer", candidate=None, name="Budi Santoso"):
+    return rekap.tokens.create(name, role, "test", "31", candidate)[0]
 
 
-def result(ctx, tps, votes=(120, 150), invalid=5, **changes) -> Result:
-    dpt = ctx.ledger.state.tps[tps].dpt
+def result(rekap, tps, votes=(120, 150), invalid=5, **changes) -> Result:
+    dpt = rekap.writer.state.tps[tps].dpt
     valid = sum(votes)
     r = Result(
         {2: votes[0], 3: votes[1]},
@@ -46,29 +46,29 @@ def result(ctx, tps, votes=(120, 150), invalid=5, **changes) -> Result:
     return r._replace(**changes)
 
 
-def submit(ctx, who, tps, votes=(120, 150), photo=None, corrects=None, reason=None, **changes):
-    report = Report(tps, CONTEST, result(ctx, tps, votes, **changes), (photo,) if photo else (), corrects, reason)
-    return submit_result(ctx, who, report)
+def submit(rekap, who, tps, votes=(120, 150), photo=None, corrects=None, reason=None, **changes):
+    report = Submission(tps, CONTEST, result(rekap, tps, votes, **changes), (photo,) if photo else (), corrects, reason)
+    return rekap.submissions.submit(who, report)
 
 
-def photo(ctx, seed=0) -> str:
+def photo(rekap, seed=0) -> str:
     out = io.BytesIO()
     Image.new("RGB", (60, 80), (seed, 200, 100)).save(out, "JPEG")
     data = out.getvalue()
     sha = hashlib.sha256(data).hexdigest()
-    photos.put_photo(ctx, sha, data, "image/jpeg", "test")
+    rekap.photos.put(sha, data, "image/jpeg", "test")
     return sha
 
 
-def night(ctx):
+def night(rekap):
     """Gambir's four TPS with four statuses: in, flagged, corrected, disputed; the rest of the city not in."""
-    officer, operator = reporter(ctx), reporter(ctx, "operator")
-    first = submit(ctx, officer, TPS, photo=photo(ctx))
-    submit(ctx, reporter(ctx, "volunteer"), TPS2, valid=271)  # does not add up: stored and flagged
-    misread = submit(ctx, officer, TPS3, votes=(100, 150))
-    submit(ctx, operator, TPS3, votes=(110, 150), corrects=misread.seq, reason="angka salah baca")
-    submit(ctx, officer, TPS4)
-    witness = submit(ctx, reporter(ctx, "witness", 3), TPS4, votes=(120, 157))
+    officer, operator = reporter(rekap), reporter(rekap, "operator")
+    first = submit(rekap, officer, TPS, photo=photo(rekap))
+    submit(rekap, reporter(rekap, "volunteer"), TPS2, valid=271)  # does not add up: stored and flagged
+    misread = submit(rekap, officer, TPS3, votes=(100, 150))
+    submit(rekap, operator, TPS3, votes=(110, 150), corrects=misread.seq, reason="angka salah baca")
+    submit(rekap, officer, TPS4)
+    witness = submit(rekap, reporter(rekap, "witness", 3), TPS4, votes=(120, 157))
     return first, witness
 
 
@@ -79,8 +79,8 @@ def page(client, url):
     return r.text
 
 
-def test_home_is_the_contest_overview_with_links_down(client, ctx):
-    night(ctx)
+def test_home_is_the_contest_overview_with_links_down(client, rekap):
+    night(rekap)
     html = page(client, "/")
     assert "Daerah Khusus Ibukota Jakarta" in html and "Basuki Tjahaja Purnama" in html
     t = client.get(f"/api/v1/contests/{CONTEST}/totals/31").json()
@@ -90,8 +90,8 @@ def test_home_is_the_contest_overview_with_links_down(client, ctx):
     assert 'class="map"' in html and html.count("<path") == 6
 
 
-def test_language_is_in_the_url_with_its_own_number_format(client, ctx):
-    night(ctx)
+def test_language_is_in_the_url_with_its_own_number_format(client, rekap):
+    night(rekap)
     t = client.get(f"/api/v1/contests/{CONTEST}/totals/31.71").json()
     two = t["votes"][0]["votes"]
     id_html, en_html = page(client, f"/c/{CONTEST}/r/31.71"), page(client, f"/c/{CONTEST}/r/31.71?lang=en")
@@ -103,8 +103,8 @@ def test_language_is_in_the_url_with_its_own_number_format(client, ctx):
     assert locale("id").num(3240987) == "3.240.987" and locale("en").num(3240987) == "3,240,987"
 
 
-def test_every_page_is_cacheable_and_the_same_for_everyone(client, ctx):
-    night(ctx)
+def test_every_page_is_cacheable_and_the_same_for_everyone(client, rekap):
+    night(rekap)
     urls = [
         "/",
         f"/c/{CONTEST}",
@@ -130,11 +130,11 @@ def test_every_page_is_cacheable_and_the_same_for_everyone(client, ctx):
             assert client.get(full, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
 
 
-def test_kelurahan_lists_each_tps_with_its_status(client, ctx):
-    night(ctx)
-    rows = {r.code: r for r in dashboard.kelurahan_tps(ctx, CONTEST, KELURAHAN)}
+def test_kelurahan_lists_each_tps_with_its_status(client, rekap):
+    night(rekap)
+    rows = {r.code: r for r in rekap.tps.kelurahan(CONTEST, KELURAHAN)}
     assert [rows[c].status for c in (TPS, TPS2, TPS3, TPS4)] == ["in", "flagged", "corrected", "disputed"]
-    assert {r.status for r in dashboard.kelurahan_tps(ctx, CONTEST, "31.71.01.1002")} == {"not_in"}
+    assert {r.status for r in rekap.tps.kelurahan(CONTEST, "31.71.01.1002")} == {"not_in"}
     assert rows[TPS3].votes == {2: 110, 3: 150}
     html = page(client, f"/c/{CONTEST}/r/{KELURAHAN}")
     shown = dict(re.findall(r'data-s="(\w+)" data-live="([^|]+)\|st ', html))
@@ -142,9 +142,9 @@ def test_kelurahan_lists_each_tps_with_its_status(client, ctx):
     assert f'href="/tps/{TPS}"' in html and "Beda sumber" in html and 'class="map"' not in html
 
 
-def test_tps_page_has_photo_history_disagreement_and_hashes(client, ctx):
-    first, witness = night(ctx)
-    sha = photo(ctx)
+def test_tps_page_has_photo_history_disagreement_and_hashes(client, rekap):
+    first, witness = night(rekap)
+    sha = photo(rekap)
     html = page(client, f"/tps/{TPS}")
     assert sha in html and f"/api/v1/photos/{sha}?size=view" in html
     assert first.hash in html and "Petugas KPPS" in html and "Budi Santoso" not in html  # roles, never names
@@ -154,8 +154,8 @@ def test_tps_page_has_photo_history_disagreement_and_hashes(client, ctx):
     assert "mengoreksi entri" in html and "angka salah baca" in html and "Suara paslon 2: 100 → 110" in html
 
 
-def test_downloads_hold_the_tables_the_pages_show(client, ctx):
-    night(ctx)
+def test_downloads_hold_the_tables_the_pages_show(client, rekap):
+    night(rekap)
     rows = list(csv.DictReader(io.StringIO(client.get(f"/c/{CONTEST}/r/31.csv").text)))
     assert [r["code"] for r in rows] == ["31", "31.01", "31.71", "31.72", "31.73", "31.74", "31.75"]
     assert int(rows[0]["tps_reported"]) == 4 and rows[0]["votes_2"] == str(120 + 120 + 110 + 120)
@@ -172,18 +172,23 @@ def test_a_dead_link_gets_a_page_in_the_readers_language(client):
     assert client.get("/tps/31.71.01.1001-999").status_code == 404
 
 
-def test_a_simulated_count_says_so_on_every_page(client, ctx):
-    ctx.settings = replace(ctx.settings, simulated=True)
+def test_a_simulated_count_says_so_on_every_page(rekap):
+    from fastapi.testclient import TestClient
+
+    from rekap.bootstrap import Rekap
+
+    demo = Rekap(replace(rekap.settings, simulated=True), rekap.db)  # the same database, served as a demo
+    client = TestClient(demo.web_app())
     for url in ["/", f"/c/{CONTEST}/r/{KELURAHAN}", f"/tps/{TPS}", "/search?q=gam", f"/wall/{CONTEST}?theme=light"]:
         assert "SIMULASI" in page(client, url)
         assert "SIMULATED" in page(client, url + ("&" if "?" in url else "?") + "lang=en")
 
 
-def test_live_markers_are_values_the_events_send(client, ctx):
-    night(ctx)
+def test_live_markers_are_values_the_events_send(client, rekap):
+    night(rekap)
     for code in ("31", "31.71.01", KELURAHAN):
         html = page(client, f"/c/{CONTEST}/r/{code}")
-        values = live.region_live(ctx, CONTEST, code, locale("id"))
+        values = live.region_live(rekap.web_services(), CONTEST, code, locale("id"))
         keys = {k for attr in re.findall(r'data-live="([^"]+)"', html) for k in attr.split()}
         assert keys and keys <= values.keys()
         for key in keys - {k for k in keys if "@" in k}:
@@ -205,8 +210,8 @@ def test_wall_rotates_through_the_chosen_regions(client):
     assert client.get(f"/wall/{CONTEST}?regions=31;drop").status_code == 422
 
 
-def test_recap_plenary_stream_is_linked_from_its_region(client, ctx):
-    streams.set_stream(ctx, "31.71", "https://www.youtube.com/watch?v=abcdefghijk", "test")
+def test_recap_plenary_stream_is_linked_from_its_region(client, rekap):
+    rekap.streams.set("31.71", "https://www.youtube.com/watch?v=abcdefghijk", "test")
     html = page(client, f"/c/{CONTEST}/r/31.71")
     assert 'href="https://www.youtube.com/watch?v=abcdefghijk"' in html
     assert 'data-embed="https://www.youtube-nocookie.com/embed/abcdefghijk"' in html
@@ -219,8 +224,8 @@ def test_map_modes_and_degrading_to_the_table(client):
     assert client.get(f"/c/{CONTEST}/r/31?map=pie").status_code == 422
 
 
-def test_page_weight_stays_under_60_kb_gzipped(client, ctx):
-    night(ctx)
+def test_page_weight_stays_under_60_kb_gzipped(client, rekap):
+    night(rekap)
     assets = sum(len(gzip.compress((STATIC / n).read_bytes())) for n in ("rekap.css", "rekap.js", "favicon.svg"))
     for url in ["/", f"/c/{CONTEST}/r/31.71.01", f"/c/{CONTEST}/r/{KELURAHAN}", f"/tps/{TPS}", f"/wall/{CONTEST}"]:
         assert len(gzip.compress(client.get(url).content)) + assets <= 60_000, url
@@ -232,7 +237,7 @@ def test_catalogues_have_the_same_keys_and_every_key_the_pages_use():
     templates = (STATIC.parent / "templates").glob("*.html")
     used = {k for p in templates for k in re.findall(r"\bt\('([\w.-]+)'", p.read_text()) if not k.endswith(".")}
     assert used and used <= ids.keys()
-    for status in dashboard.STATUSES:
+    for status in STATUSES:
         assert f"status.{status}" in ids
     assert json.loads(json.dumps({k: v for k, v in ids.items() if k.startswith("js.")}))
 
@@ -246,18 +251,18 @@ def test_percentages_come_from_ints_rounded_half_up():
 
 
 def test_leader_margin_and_colours():
-    votes = [queries.CandidateVotes(number=n, votes=v) for n, v in ((2, 40), (3, 60))]
+    votes = [CandidateVotes(number=n, votes=v) for n, v in ((2, 40), (3, 60))]
     assert live.lead_of(votes) == live.Lead(3, 20)
     assert live.lead_of([replace_votes(v, 50) for v in votes]) == live.Lead(None, 0)  # a tie leads no one
-    contest = queries.ContestOut(
+    contest = ContestView(
         id="c",
         election="e",
         election_name="",
         name="",
         scope="31",
         candidates=[
-            queries.CandidateOut(number=1, names=["a"], color="red;background:url(x)"),
-            queries.CandidateOut(number=2, names=["b"], color="#1F5FA8"),
+            CandidateView(number=1, names=["a"], color="red;background:url(x)"),
+            CandidateView(number=2, names=["b"], color="#1F5FA8"),
         ],
     )
     assert live.colours(contest) == {1: live.FALLBACK_COLOURS[0], 2: "#1F5FA8"}
@@ -265,15 +270,15 @@ def test_leader_margin_and_colours():
 
 
 def replace_votes(v, n):
-    return v.model_copy(update={"votes": n})
+    return replace(v, votes=n)
 
 
 def test_status_precedence():
-    assert dashboard.status_of(False, True, True, True) == "not_in"
-    assert dashboard.status_of(True, True, True, True) == "disputed"
-    assert dashboard.status_of(True, False, True, True) == "flagged"
-    assert dashboard.status_of(True, False, False, True) == "corrected"
-    assert dashboard.status_of(True, False, False, False) == "in"
+    assert status_of(False, True, True, True) == "not_in"
+    assert status_of(True, True, True, True) == "disputed"
+    assert status_of(True, False, True, True) == "flagged"
+    assert status_of(True, False, False, True) == "corrected"
+    assert status_of(True, False, False, False) == "in"
 
 
 def test_stream_links_get_a_player_only_from_a_known_service():
@@ -297,25 +302,25 @@ candidates = [{number = 1, names = ["Satu"]}, {number = 2, names = ["Dua"]}, {nu
 """
 
 
-def test_several_contests_get_a_chooser_and_share_the_tps_page(client, ctx, tmp_path):
+def test_several_contests_get_a_chooser_and_share_the_tps_page(client, rekap, tmp_path):
     definition = tmp_path / "uji.toml"
     definition.write_text(SECOND_ELECTION)
-    imports.import_election(ctx, definition, "test")
+    rekap.imports.election(definition, "test")
     html = page(client, "/")
     assert 'href="/c/gubernur-dki-2017-r2/r/31"' in html and 'href="/c/walikota-uji/r/31.71"' in html
     assert html.count('class="card contest-card"') == 2
     assert page(client, "/tps/31.01.01.1001-001").count('class="contest"') == 1  # outside the city's scope
     assert page(client, f"/tps/{TPS}").count('class="contest"') == 2
     assert page(client, "/wall").count('class="slide"') == 2
-    palette = live.colours(queries.get_contest(ctx, "walikota-uji"))
+    palette = live.colours(rekap.contests.get("walikota-uji"))
     assert f"--c:{palette[3]}" in page(client, "/c/walikota-uji/r/31.71.01")
 
 
-def test_a_kept_page_is_never_older_than_the_count(client, ctx):
+def test_a_kept_page_is_never_older_than_the_count(client, rekap):
     url = f"/c/{CONTEST}/r/{KELURAHAN}"
     assert 'data-s="not_in" data-live="' + TPS in page(client, url)
     assert page(client, url) == page(client, url + "?utm_source=x")  # unknown parameters: the same page
-    submit(ctx, reporter(ctx), TPS)
+    submit(rekap, reporter(rekap), TPS)
     assert 'data-s="in" data-live="' + TPS in page(client, url)
-    streams.set_stream(ctx, KELURAHAN, "https://example.org/pleno", "test")
+    rekap.streams.set(KELURAHAN, "https://example.org/pleno", "test")
     assert 'href="https://example.org/pleno"' in page(client, url)

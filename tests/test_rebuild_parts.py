@@ -6,12 +6,11 @@ import pytest
 from sqlalchemy import text
 
 from rekap.domain.result import Result
-from rekap.domain.submission import Report, plan_submission
+from rekap.domain.submission import Submission, plan_submission
 from rekap.gen import national
-from rekap.services import audit, imports, submissions, tokens
+from rekap.log.commands import Command
+from rekap.log.parts import copy_text, merge_totals, plan_parts
 from rekap.store import tables as t
-from rekap.store.ledger import Command
-from rekap.store.rebuild import copy_text, merge_totals, plan_parts
 
 
 @pytest.fixture(scope="module")
@@ -21,52 +20,62 @@ def generated(tmp_path_factory):
     return out
 
 
-def _projections(ctx):
-    with ctx.db.reader.connect() as conn:
+def _projections(rekap):
+    with rekap.db.reader.connect() as conn:
         return {table.name: conn.execute(text(f"SELECT * FROM {table.name} ORDER BY 1, 2")).all()
                 for table in t.PROJECTIONS}  # fmt: skip
 
 
-def _load(ctx, out):
-    imports.import_regions(ctx, out / national.REGIONS_FILE, "test")
-    imports.import_tps(ctx, out / national.TPS_FILE, "test")
-    imports.import_election(ctx, out / national.ELECTION_FILE, "test")
-    officer = tokens.create_token(ctx, "kpps", "officer", "test")[0].reporter()
+def _load(rekap, out):
+    rekap.imports.regions(out / national.REGIONS_FILE, "test")
+    rekap.imports.tps(out / national.TPS_FILE, "test")
+    rekap.imports.election(out / national.ELECTION_FILE, "test")
+    officer = rekap.tokens.create("kpps", "officer", "test")[0].reporter()
     bodies = [json.loads(line) for line in (out / national.RESULTS_FILE).read_text().splitlines()]
 
     def command(b):
         r = b["result"]
         votes = {int(k): v for k, v in r["votes"].items()}
-        report = Report(b["tps"], b["contest"], Result(votes, *(r[k] for k in Result._fields[1:])))
-        return Command(lambda state: plan_submission(state, report, officer, frozenset()))
+        sub = Submission(b["tps"], b["contest"], Result(votes, *(r[k] for k in Result._fields[1:])))
+        return Command(lambda state: plan_submission(state, sub, officer, frozenset()))
 
-    ctx.ledger.append_batch([command(b) for b in bodies])
+    rekap.writer.append_batch([command(b) for b in bodies])
     return bodies
 
 
-def test_parts_write_what_one_process_writes(empty_ctx, generated, db_url):
+def test_the_log_knows_the_province_of_every_result(empty, generated):
+    rekap = empty
+    bodies = _load(rekap, generated)
+    with rekap.db.reader.connect() as conn:
+        rows = conn.execute(text("SELECT kind, province, payload FROM log")).all()
+    results = [(p, json.loads(payload)["tps"][:2]) for kind, p, payload in rows if kind == "result.submitted"]
+    assert len(results) == len(bodies) and all(p == own for p, own in results)
+    assert all(p is None for kind, p, _ in rows if kind != "result.submitted")
+
+
+def test_parts_write_what_one_process_writes(empty, generated, db_url):
     if db_url.startswith("sqlite"):
         pytest.skip("parts fold on PostgreSQL")
-    ctx = empty_ctx
-    bodies = _load(ctx, generated)
+    rekap = empty
+    bodies = _load(rekap, generated)
     # witnesses who disagree, in several provinces: disagreements and flags add up across the parts too
-    secret = tokens.create_token(ctx, "saksi 1", "witness", "test", candidate=1)[1]
-    witness = tokens.authenticate(ctx, secret)
+    secret = rekap.tokens.create("saksi 1", "witness", "test", candidate=1)[1]
+    witness = rekap.tokens.authenticate(secret)
     for b in bodies[::97]:
         r = b["result"]
         votes = {int(k): v for k, v in r["votes"].items()}
         votes[1] += 3
         moved = Result(votes, r["valid"] + 3, *(r[k] for k in Result._fields[2:]))
-        submissions.submit_result(ctx, witness, Report(b["tps"], b["contest"], moved))
-    live = _projections(ctx)
+        rekap.submissions.submit(witness, Submission(b["tps"], b["contest"], moved))
+    live = _projections(rekap)
     assert len({row.tps[:2] for row in live["accepted"]}) > 20
 
-    done = audit.rebuild(ctx, parts=3)
-    assert _projections(ctx) == live
+    done = rekap.rebuild(parts=3)
+    assert _projections(rekap) == live
     assert (done.results, done.accepted) == (len(bodies) + len(bodies[::97]), len(bodies))
-    audit.rebuild(ctx, parts=1)
-    assert _projections(ctx) == live
-    assert audit.verify_local(ctx).ok
+    rekap.rebuild(parts=1)
+    assert _projections(rekap) == live
+    assert rekap.verify().ok
 
 
 def test_every_province_is_dealt_and_the_rest_goes_to_the_first_part():
@@ -84,8 +93,8 @@ def test_copy_text_escapes_what_copy_would_misread():
 def test_merged_nation_rows_add_up_as_of_the_later_part():
     from rekap.domain.fold import Totals
 
-    a = Totals({1: 5}, 5, 1, 6, 1, 10, 200, 2000, 0, 1, 40, "x")
-    b = Totals({1: 2, 2: 3}, 5, 0, 5, 1, 12, 300, 2500, 1, 0, 50, "y")
+    a = Totals({1: 5}, [5, 1, 6, 1, 10, 200, 2000, 0, 1], 40, "x")
+    b = Totals({1: 2, 2: 3}, [5, 0, 5, 1, 12, 300, 2500, 1, 0], 50, "y")
     m = merge_totals([{("ID", "c"): a}, {("ID", "c"): b}])[("ID", "c")]
     assert (m.votes, m.valid, m.voters, m.tps_reported, m.tps_total, m.dpt_reported, m.dpt_total) == (
         {1: 7, 2: 3}, 10, 11, 2, 22, 500, 4500)  # fmt: skip

@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from rekap.domain.errors import RekapError
 from rekap.domain.result import Result
-from rekap.domain.submission import Report
-from rekap.services import audit, streams, submissions, tokens
+from rekap.domain.submission import Submission
 from rekap.store import tables as t
 
 TPS_CODES = [f"31.71.01.1001-{n:03d}" for n in range(1, 5)] + ["31.01.01.1001-001"]
@@ -22,48 +21,48 @@ operation = st.one_of(
 )
 
 
-def result(ctx, code, a, b, invalid, consistent=True):
-    dpt = ctx.ledger.state.tps[code].dpt
+def result(rekap, code, a, b, invalid, consistent=True):
+    dpt = rekap.writer.state.tps[code].dpt
     valid = a + b if consistent else a + b + 1
     used = valid + invalid
     return Result({2: a, 3: b}, valid, invalid, used, max(0, dpt - used), 0, dpt, 0, 0, used)
 
 
-def snapshot(ctx):
-    with ctx.db.reader.connect() as conn:
+def snapshot(rekap):
+    with rekap.db.reader.connect() as conn:
         return {tb.name: sorted(tuple(r) for r in conn.execute(select(tb))) for tb in t.PROJECTIONS}
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(operation, min_size=1, max_size=12))
-def test_live_state_equals_rebuilt_state(ctx, ops):
-    who = {role: tokens.authenticate(ctx, tokens.create_token(ctx, role, role, "test", candidate=3)[1])
+def test_live_state_equals_rebuilt_state(rekap, ops):
+    who = {role: rekap.tokens.authenticate(rekap.tokens.create(role, role, "test", candidate=3)[1])
            for role in ("officer", "witness", "volunteer", "operator")}
     for op in ops:
         try:
             if op[0] == "submit":
                 _, role, code, a, b, invalid, consistent = op
-                submissions.submit_result(ctx, who[role], Report(code, CONTEST,
-                                                                 result(ctx, code, a, b, invalid, consistent)))
+                rekap.submissions.submit(who[role], Submission(code, CONTEST,
+                                                                 result(rekap, code, a, b, invalid, consistent)))
             elif op[0] == "correct":
                 _, code, a, b = op
-                with ctx.db.reader.connect() as conn:
+                with rekap.db.reader.connect() as conn:
                     seq = conn.execute(select(t.submissions.c.seq).where(t.submissions.c.tps == code)).scalar()
                 if seq:
-                    submissions.submit_result(ctx, who["operator"], Report(code, CONTEST, result(ctx, code, a, b, 0),
+                    rekap.submissions.submit(who["operator"], Submission(code, CONTEST, result(rekap, code, a, b, 0),
                                                                            corrects=seq, reason="recount"))
             else:
-                streams.set_stream(ctx, op[1], "https://example.org/live" if op[2] else "", "test")
+                rekap.streams.set(op[1], "https://example.org/live" if op[2] else "", "test")
         except RekapError:
             pass  # refused input changes nothing; the invariant must still hold
-    live_tables, live_state = snapshot(ctx), ctx.ledger.state
-    audit.rebuild(ctx)
-    assert snapshot(ctx) == live_tables
-    rebuilt = ctx.ledger.state
+    live_tables, live_state = snapshot(rekap), rekap.writer.state
+    rekap.rebuild()
+    assert snapshot(rekap) == live_tables
+    rebuilt = rekap.writer.state
     assert rebuilt.totals == live_state.totals
     assert rebuilt.accepted == live_state.accepted
     assert rebuilt.disagreeing == live_state.disagreeing
-    assert audit.verify_local(ctx).ok
+    assert rekap.verify().ok
     # totals of the province equal the sum over accepted TPS results
     tot = rebuilt.totals[("31", CONTEST)]
     assert tot.valid == sum(a.result.valid for a in rebuilt.accepted.values())

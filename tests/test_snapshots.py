@@ -8,7 +8,6 @@ from typer.testing import CliRunner
 
 from rekap.cli.main import app as cli
 from rekap.services import snapshots
-from rekap.services.queries import log_head
 
 OTHER_TPS = "31.01.01.1001-001"  # Kepulauan Seribu: another kab/kota than TPS's Gambir
 
@@ -27,23 +26,23 @@ def root_of(sink):
     return read(sink, read(sink, "current.json")["contests"][CONTEST]["root"])
 
 
-def test_snapshot_is_what_the_api_serves(client, ctx, officer_token, tmp_path):
+def test_snapshot_is_what_the_api_serves(client, rekap, officer_token, tmp_path):
     submit(client, officer_token)
     sink = snapshots.DirectorySink(tmp_path / "public")
-    done = snapshots.publish(ctx, sink)
+    done = rekap.publisher.publish(sink)
     pointer = read(sink, "current.json")
-    assert pointer["version"] == done.version == log_head(ctx).seq
+    assert pointer["version"] == done.version == rekap.public_log.head().seq
     assert pointer["contests"][CONTEST]["candidates"][0]["number"] == 2
     for region in ("31", "31.71", "31.71.01", "31.71.01.1001"):
         api = client.get(f"/api/v1/contests/{CONTEST}/totals/{region}").json()
         assert read(sink, snapshots.totals_key(CONTEST, region, api["last_seq"])) == api
 
 
-def test_every_child_link_leads_to_a_file(client, ctx, officer_token, tmp_path):
+def test_every_child_link_leads_to_a_file(client, rekap, officer_token, tmp_path):
     submit(client, officer_token)
     submit(client, officer_token, tps=OTHER_TPS, dpt=300, votes=(100, 120))
     sink = snapshots.DirectorySink(tmp_path / "public")
-    snapshots.publish(ctx, sink)
+    rekap.publisher.publish(sink)
     todo, seen = [root_of(sink)], 0
     while todo:
         node = todo.pop()
@@ -54,31 +53,31 @@ def test_every_child_link_leads_to_a_file(client, ctx, officer_token, tmp_path):
     assert seen > 8
 
 
-def test_republish_writes_only_the_path_that_changed(client, ctx, officer_token, tmp_path):
+def test_republish_writes_only_the_path_that_changed(client, rekap, officer_token, tmp_path):
     submit(client, officer_token)
     sink = snapshots.DirectorySink(tmp_path / "public")
-    first = snapshots.publish(ctx, sink)
-    assert snapshots.publish(ctx, sink).files == 0
+    first = rekap.publisher.publish(sink)
+    assert rekap.publisher.publish(sink).files == 0
 
     submit(client, officer_token, tps=OTHER_TPS, dpt=300, votes=(100, 120))
-    second = snapshots.publish(ctx, sink)
+    second = rekap.publisher.publish(sink)
     assert (second.previous, second.files) == (first.version, 4)  # kelurahan, kecamatan, kab/kota, province
     changed = read(sink, f"versions/{second.version}.json")["totals"][CONTEST]
     assert sorted(changed) == ["31", "31.01", "31.01.01", "31.01.01.1001"]
     assert root_of(sink)["progress"]["tps_reported"] == 2
 
 
-def test_a_pointer_from_another_log_means_a_full_publish(client, ctx, officer_token, tmp_path):
+def test_a_pointer_from_another_log_means_a_full_publish(client, rekap, officer_token, tmp_path):
     submit(client, officer_token)
     sink = snapshots.DirectorySink(tmp_path / "public")
     sink.write([("current.json", json.dumps({"version": 3, "head_hash": "not-this-log"}).encode())], snapshots.SHORT)
-    assert snapshots.publish(ctx, sink).previous == 0
+    assert rekap.publisher.publish(sink).previous == 0
 
 
-def test_publish_command_writes_a_directory(client, ctx, officer_token, tmp_path):
+def test_publish_command_writes_a_directory(client, rekap, officer_token, tmp_path):
     submit(client, officer_token)
     out = tmp_path / "public"
-    args = ["--db", ctx.settings.db_url, "--data-dir", str(ctx.settings.data_dir), "publish", str(out)]
+    args = ["--db", rekap.settings.db_url, "--data-dir", str(rekap.settings.data_dir), "publish", str(out)]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "published version" in result.output and (out / "current.json").exists()
@@ -96,18 +95,18 @@ def s3_endpoint():
     server.stop()
 
 
-def test_publish_to_s3(client, ctx, officer_token, s3_endpoint, monkeypatch):
+def test_publish_to_s3(client, rekap, officer_token, s3_endpoint, monkeypatch):
     import boto3
 
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "test")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    bucket = f"rekap-{ctx.db.url.split(':')[0].split('+')[0]}"
+    bucket = f"rekap-{rekap.db.url.split(':')[0].split('+')[0]}"
     s3 = boto3.client("s3", endpoint_url=s3_endpoint)
     s3.create_bucket(Bucket=bucket)
     submit(client, officer_token)
     sink = snapshots.open_sink(f"s3://{bucket}/pemilu", endpoint_url=s3_endpoint)
-    first = snapshots.publish(ctx, sink)
+    first = rekap.publisher.publish(sink)
     pointer = s3.get_object(Bucket=bucket, Key="pemilu/current.json")
     assert json.loads(pointer["Body"].read())["version"] == first.version
     assert pointer["CacheControl"] == snapshots.SHORT
@@ -116,5 +115,5 @@ def test_publish_to_s3(client, ctx, officer_token, s3_endpoint, monkeypatch):
     assert s3.get_object(Bucket=bucket, Key=f"pemilu/{key}")["CacheControl"] == snapshots.IMMUTABLE
 
     submit(client, officer_token, tps=OTHER_TPS, dpt=300, votes=(100, 120))
-    assert snapshots.publish(ctx, sink).files == 4
+    assert rekap.publisher.publish(sink).files == 4
     assert root_of(sink)["progress"]["tps_reported"] == 2

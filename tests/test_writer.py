@@ -3,88 +3,85 @@ it cannot be reached."""
 
 import asyncio
 import dataclasses
-from functools import partial
 
 import pytest
 from conftest import CONTEST
 
-from rekap.bootstrap import open_context
+from rekap.bootstrap import Rekap
 from rekap.domain.errors import ArithmeticMismatch, UnknownTps, WriterUnavailable
 from rekap.domain.result import Result
-from rekap.domain.submission import Report
-from rekap.services import audit, tokens
-from rekap.services.submissions import submit_result_async, write_result
-from rekap.services.writer import NOT_REACHED, WriterClient, log_writer
+from rekap.domain.submission import Submission
+from rekap.log.handoff import NOT_REACHED, WriterClient, log_writer
 
 
-def _report(ctx, code, a=5, b=10, invalid=1):
-    dpt = ctx.ledger.state.tps[code].dpt if code in ctx.ledger.state.tps else 250
+def _report(rekap, code, a=5, b=10, invalid=1):
+    dpt = rekap.writer.state.tps[code].dpt if code in rekap.writer.state.tps else 250
     used = a + b + invalid
-    return Report(code, CONTEST, Result({2: a, 3: b}, a + b, invalid, used, dpt - used, 0, dpt, 0, 0, used))
+    return Submission(code, CONTEST, Result({2: a, 3: b}, a + b, invalid, used, dpt - used, 0, dpt, 0, 0, used))
 
 
 @pytest.fixture
-def worker(ctx, settings):
-    """A web worker of `rekap serve --workers N`: a context of its own, pointed at the writer (`ctx`)."""
-    with log_writer(partial(write_result, ctx)) as server:
-        other = open_context(dataclasses.replace(settings, writer_socket=server.path), create=False)
+def worker(rekap, settings):
+    """A web worker of `rekap serve --workers N`: an instance of its own, pointed at the writer (`rekap`)."""
+    with log_writer(rekap.submissions.write) as server:
+        other = Rekap.open(dataclasses.replace(settings, writer_socket=server.path), create=False)
         other.writer_server = server  # for the tests to look at
         yield other
-        other.db.dispose()
+        other.close()
 
 
-def test_the_writer_logs_what_a_worker_hands_it(ctx, worker):
-    token = tokens.authenticate(worker, tokens.create_token(ctx, "kpps", "officer", "test")[1])
-    codes = sorted(ctx.ledger.state.tps)[:20]
-    assert worker.board.totals("31", CONTEST).tps_reported == 0  # the worker's read model, loaded
-    seen_by_worker = worker.ledger.known_seq
+def test_the_writer_logs_what_a_worker_hands_it(rekap, worker):
+    token = worker.tokens.authenticate(rekap.tokens.create("kpps", "officer", "test")[1])
+    codes = sorted(rekap.writer.state.tps)[:20]
+    assert worker.read_model.totals("31", CONTEST).tps_reported == 0  # the worker's read model, loaded
+    seen_by_worker = worker.writer.known_seq
 
     async def submit_all():
-        return await asyncio.gather(*(submit_result_async(worker, token, _report(ctx, c)) for c in codes))
+        return await asyncio.gather(*(worker.submissions.submit_async(token, _report(rekap, c)) for c in codes))
 
     receipts = asyncio.run(submit_all())
     assert [r.tps for r in receipts] == codes and all(r.accepted for r in receipts)
     assert len({r.seq for r in receipts}) == 20
     assert worker.writer_server.connections_made == 1  # twenty calls at once share one connection
     # the writer folded them; the worker wrote nothing and learns of them as any follower does
-    assert ctx.ledger.state.totals[("31", CONTEST)].tps_reported == 20
-    assert worker.ledger.known_seq == seen_by_worker
-    assert worker.board.totals("31", CONTEST).tps_reported == 0
-    assert worker.ledger.catch_up() == 20
-    assert worker.board.totals("31", CONTEST).tps_reported == 20
-    assert audit.verify_local(ctx).ok
+    assert rekap.writer.state.totals[("31", CONTEST)].tps_reported == 20
+    assert worker.writer.known_seq == seen_by_worker
+    assert worker.read_model.totals("31", CONTEST).tps_reported == 0
+    assert worker.writer.catch_up() == 20
+    assert worker.read_model.totals("31", CONTEST).tps_reported == 20
+    assert rekap.verify().ok
 
 
-def test_refusals_come_back_as_themselves(ctx, worker):
-    token = tokens.authenticate(worker, tokens.create_token(ctx, "kpps", "officer", "test")[1])
-    code = sorted(ctx.ledger.state.tps)[0]
+def test_refusals_come_back_as_themselves(rekap, worker):
+    token = worker.tokens.authenticate(rekap.tokens.create("kpps", "officer", "test")[1])
+    code = sorted(rekap.writer.state.tps)[0]
     with pytest.raises(UnknownTps) as unknown:
-        asyncio.run(submit_result_async(worker, token, _report(ctx, "31.71.01.1001-999")))
+        asyncio.run(worker.submissions.submit_async(token, _report(rekap, "31.71.01.1001-999")))
     assert unknown.value.field == "tps"
     with pytest.raises(ArithmeticMismatch) as bad:  # officers' results that break arithmetic are refused
-        asyncio.run(submit_result_async(worker, token, dataclasses.replace(_report(ctx, code), result=Result(
+        asyncio.run(worker.submissions.submit_async(token, dataclasses.replace(_report(rekap, code), result=Result(
             {2: 5, 3: 10}, 99, 1, 16, 200, 0, 216, 0, 0, 16))))  # fmt: skip
-    assert bad.value.extra["findings"] and ctx.ledger.state.submission_count == 0
+    assert bad.value.extra["findings"] and rekap.writer.state.submission_count == 0
 
 
-def test_a_retry_through_the_writer_is_replayed(ctx, worker):
-    token = tokens.authenticate(worker, tokens.create_token(ctx, "kpps", "officer", "test")[1])
-    report = _report(ctx, sorted(ctx.ledger.state.tps)[0])
-    first = asyncio.run(submit_result_async(worker, token, report, "key-1"))
-    again = asyncio.run(submit_result_async(worker, token, report, "key-1"))
+def test_a_retry_through_the_writer_is_replayed(rekap, worker):
+    token = worker.tokens.authenticate(rekap.tokens.create("kpps", "officer", "test")[1])
+    report = _report(rekap, sorted(rekap.writer.state.tps)[0])
+    first = asyncio.run(worker.submissions.submit_async(token, report, "key-1"))
+    again = asyncio.run(worker.submissions.submit_async(token, report, "key-1"))
     assert again.replayed and (again.seq, again.hash) == (first.seq, first.hash)
-    assert ctx.ledger.state.submission_count == 1
+    assert rekap.writer.state.submission_count == 1
 
 
-def test_a_worker_writes_itself_when_the_writer_is_not_there(ctx, settings, tmp_path):
-    alone = open_context(dataclasses.replace(settings, writer_socket=tmp_path / "nobody.sock"), create=False)
+def test_a_worker_writes_itself_when_the_writer_is_not_there(rekap, settings, tmp_path):
+    alone = Rekap.open(dataclasses.replace(settings, writer_socket=tmp_path / "nobody.sock"), create=False)
     try:
-        token = tokens.authenticate(alone, tokens.create_token(ctx, "kpps", "officer", "test")[1])
-        receipt = asyncio.run(submit_result_async(alone, token, _report(ctx, sorted(ctx.ledger.state.tps)[0])))
-        assert alone.ledger.known_seq == receipt.seq  # logged by its own ledger
-        assert audit.verify_local(ctx).ok
+        token = alone.tokens.authenticate(rekap.tokens.create("kpps", "officer", "test")[1])
+        receipt = asyncio.run(alone.submissions.submit_async(token, _report(rekap, sorted(rekap.writer.state.tps)[0])))
+        assert alone.writer.known_seq == receipt.seq  # logged by its own writer
+        assert rekap.verify().ok
     finally:
-        alone.db.dispose()
+        alone.close()
 
 
 def test_a_call_cut_off_before_its_answer_is_not_confirmed(tmp_path):
@@ -112,7 +109,7 @@ def pg_only(db_url):
         pytest.skip("several workers need PostgreSQL")
 
 
-def test_serve_with_two_workers_writes_through_one_writer(ctx, settings, pg_only, tmp_path):
+def test_serve_with_two_workers_writes_through_one_writer(rekap, settings, pg_only, tmp_path):
     import os
     import signal
     import subprocess
@@ -120,7 +117,7 @@ def test_serve_with_two_workers_writes_through_one_writer(ctx, settings, pg_only
 
     import httpx
 
-    secret = tokens.create_token(ctx, "kpps", "officer", "test")[1]
+    secret = rekap.tokens.create("kpps", "officer", "test")[1]
     port = free_port()
     log = (tmp_path / "serve.log").open("wb")
     cmd = [sys.executable, "-m", "rekap", "--db", settings.db_url, "--data-dir", str(settings.data_dir),
@@ -129,11 +126,11 @@ def test_serve_with_two_workers_writes_through_one_writer(ctx, settings, pg_only
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until(lambda: httpx.get(base + "/api/v1/log/head", timeout=1).status_code == 200, proc)
-        codes = sorted(ctx.ledger.state.tps)[:30]
+        codes = sorted(rekap.writer.state.tps)[:30]
 
         async def post_all():
             async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {secret}"}) as http:
-                return await asyncio.gather(*(http.post("/api/v1/submissions", json=_body(ctx, c)) for c in codes))
+                return await asyncio.gather(*(http.post("/api/v1/submissions", json=_body(rekap, c)) for c in codes))
 
         answers = asyncio.run(post_all())
         assert [a.status_code for a in answers] == [201] * 30, answers[0].text
@@ -142,7 +139,7 @@ def test_serve_with_two_workers_writes_through_one_writer(ctx, settings, pg_only
         first, _ = _children(proc.pid)
         os.kill(first, signal.SIGKILL)  # a worker dies: it is started again, and the port keeps answering
         _wait_until(lambda: len(_children(proc.pid)) == 2 and first not in _children(proc.pid), proc)
-        codes = sorted(ctx.ledger.state.tps)[30:40]
+        codes = sorted(rekap.writer.state.tps)[30:40]
         answers = asyncio.run(post_all())
         assert [a.status_code for a in answers] == [201] * 10
         _wait_until(lambda: httpx.get(national).json()["progress"]["tps_reported"] == 40, proc)
@@ -152,7 +149,7 @@ def test_serve_with_two_workers_writes_through_one_writer(ctx, settings, pg_only
     printed = (tmp_path / "serve.log").read_text()
     assert "Traceback" not in printed and "not reachable" not in printed  # every write went through the writer
     assert "starting it again" in printed
-    assert ctx.ledger.catch_up() >= 40 and audit.verify_local(ctx).ok
+    assert rekap.writer.catch_up() >= 40 and rekap.verify().ok
 
 
 def _children(pid):
@@ -191,22 +188,21 @@ def _wait_until(ok, proc, seconds=60.0):
     raise AssertionError("timed out")
 
 
-def _body(ctx, code):
-    r = _report(ctx, code).result
+def _body(rekap, code):
+    r = _report(rekap, code).result
     return {"tps": code, "contest": CONTEST, "result": {"votes": {"2": r.votes[2], "3": r.votes[3]},
             "valid": r.valid, "invalid": r.invalid, "used": r.used, "unused": r.unused, "damaged": 0,
             "dpt": r.dpt, "dptb": 0, "dpk": 0, "voters": r.voters}}  # fmt: skip
 
 
-def test_serve_says_so_when_the_port_is_taken(ctx, settings, pg_only):
+def test_serve_says_so_when_the_port_is_taken(rekap, settings, pg_only):
     import socket as sockets
 
     from rekap.domain.errors import InvalidInput
-    from rekap.web.serving import serve
 
     with sockets.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         with pytest.raises(InvalidInput) as err:
-            serve(ctx, "127.0.0.1", taken.getsockname()[1], workers=2)
+            rekap.serve("127.0.0.1", taken.getsockname()[1], workers=2)
     assert err.value.field == "port"

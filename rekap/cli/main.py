@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rekap.bootstrap import open_context
 from rekap.cli import gen
+from rekap.cli.common import Opts, actor, console, err_console, fail, instance, progress
+from rekap.domain.access import ROLES
 from rekap.domain.errors import RekapError
 from rekap.domain.regions import NATION
-from rekap.services import audit, imports, streams, tokens
-from rekap.services.context import Context
-from rekap.settings import Settings
+from rekap.services import verify as verification
+from rekap.services.snapshots import open_sink
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="rekap: election real count and tiered recap.")
 import_app = typer.Typer(no_args_is_help=True, help="Import regions, TPS or an election definition.")
@@ -32,15 +27,6 @@ app.add_typer(import_app, name="import")
 app.add_typer(token_app, name="token")
 app.add_typer(stream_app, name="stream")
 app.add_typer(gen.app, name="gen")
-app.command("publish")(gen.publish)
-
-console = Console()
-err_console = Console(stderr=True)
-
-
-class Opts:
-    db: str | None = None
-    data_dir: str | None = None
 
 
 @app.callback()
@@ -51,105 +37,62 @@ def main(
     Opts.db, Opts.data_dir = db, data_dir
 
 
-def settings() -> Settings:
-    return Settings.from_env(db=Opts.db, data_dir=Opts.data_dir)
-
-
-def actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli:unknown"
-
-
-def fail(err: RekapError) -> None:
-    err_console.print(f"[bold red]error[/] {escape(f'[{err.slug}] {err}')}")
-    raise typer.Exit(2)
-
-
-@contextmanager
-def context(create: bool = False) -> Iterator[Context]:
-    try:
-        ctx = open_context(settings(), create=create)
-    except RekapError as err:
-        fail(err)
-    try:
-        yield ctx
-    except RekapError as err:
-        fail(err)
-    finally:
-        ctx.db.dispose()
-
-
-@contextmanager
-def progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    with Progress(
-        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=False
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total or None)
-
-        yield update
-
-
 @app.command()
 def init() -> None:
     """Create the database (or bring its schema up to date)."""
-    with context(create=True) as ctx:
-        console.print(f"database ready: {ctx.db.url}")
+    with instance(create=True) as rekap:
+        console.print(f"database ready: {rekap.db.url}")
 
 
 @import_app.command("regions")
 def import_regions(file: Path) -> None:
     """Regions CSV: code,name,level,parent_code (Kemendagri codes)."""
-    with context(create=True) as ctx, progress("regions") as p:
-        entries = imports.import_regions(ctx, file, actor(), p)
+    with instance(create=True) as rekap, progress("regions") as p:
+        entries = rekap.imports.regions(file, actor(), p)
     console.print(f"imported {file.name}: {len(entries)} log entries, head seq {entries[-1].seq}")
 
 
 @import_app.command("tps")
 def import_tps(file: Path) -> None:
     """TPS CSV: kelurahan_code,tps_number,dpt_total[,dpt_male,dpt_female,address,latitude,longitude]."""
-    with context(create=True) as ctx, progress("TPS") as p:
-        entries = imports.import_tps(ctx, file, actor(), p)
+    with instance(create=True) as rekap, progress("TPS") as p:
+        entries = rekap.imports.tps(file, actor(), p)
     console.print(f"imported {file.name}: {len(entries)} log entries, head seq {entries[-1].seq}")
 
 
 @import_app.command("election")
 def import_election(file: Path) -> None:
     """Election definition (TOML or JSON): [election] and [[contests]] with [[contests.candidates]]."""
-    with context(create=True) as ctx:
-        entry = imports.import_election(ctx, file, actor())
+    with instance(create=True) as rekap:
+        entry = rekap.imports.election(file, actor())
     console.print(f"election defined: seq {entry.seq}, {len(entry.payload['contests'])} contest(s)")
 
 
 @token_app.command("create")
 def token_create(
     name: Annotated[str, typer.Option(help="who holds it, e.g. 'KPPS TPS 001 Gambir'")],
-    role: Annotated[str, typer.Option(help=f"one of {', '.join(tokens.ROLES)}")] = "officer",
+    role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")] = "officer",
     scope: Annotated[str, typer.Option(help="region code the token may report for")] = NATION,
     candidate: Annotated[int | None, typer.Option(help="for a witness: the candidate number")] = None,
 ) -> None:
     """Create a token; it is printed once and stored only as a hash."""
-    with context() as ctx:
-        info, secret = tokens.create_token(ctx, name, role, actor(), scope, candidate)
+    with instance() as rekap:
+        info, secret = rekap.tokens.create(name, role, actor(), scope, candidate)
     err_console.print(f"token {info.id} ({info.role}, scope {info.scope}) — shown once, keep it safe:")
     print(secret)
 
 
 @token_app.command("revoke")
 def token_revoke(token_id: str) -> None:
-    with context() as ctx:
-        tokens.revoke_token(ctx, token_id, actor())
+    with instance() as rekap:
+        rekap.tokens.revoke(token_id, actor())
     console.print(f"revoked {token_id}")
 
 
 @token_app.command("list")
 def token_list() -> None:
-    with context() as ctx:
-        rows = tokens.list_tokens(ctx)
+    with instance() as rekap:
+        rows = rekap.tokens.listing()
     table = Table("id", "name", "role", "scope", "created", "last used", "revoked")
     for r in rows:
         table.add_row(
@@ -161,8 +104,8 @@ def token_list() -> None:
 @stream_app.command("set")
 def stream_set(region: str, url: str) -> None:
     """Link a region's recap plenary stream (https URL; empty string removes it)."""
-    with context() as ctx:
-        streams.set_stream(ctx, region, url, actor())
+    with instance() as rekap:
+        rekap.streams.set(region, url, actor())
     console.print(f"stream of {region}: {url or 'removed'}")
 
 
@@ -173,13 +116,10 @@ def serve(
     workers: Annotated[int, typer.Option(help="Uvicorn worker processes (PostgreSQL only)")] = 1,
 ) -> None:
     """Run the HTTP API and public pages."""
-    from rekap.web.serving import check_workers
-    from rekap.web.serving import serve as run
-
-    with context(create=True) as ctx:
-        check_workers(ctx, workers)
-        console.print(f"rekap serving {ctx.db.url} on http://{host}:{port}/ with {workers} worker(s)")
-        run(ctx, host, port, workers)
+    with instance(create=True) as rekap:
+        rekap.check_workers(workers)
+        console.print(f"rekap serving {rekap.db.url} on http://{host}:{port}/ with {workers} worker(s)")
+        rekap.serve(host, port, workers)
 
 
 @app.command()
@@ -191,20 +131,25 @@ def rebuild(
     ] = None,
 ) -> None:  # fmt: skip
     """Recompute every projection and total from the log."""
-    with context() as ctx, progress("rebuild") as p:
-        done = audit.rebuild(ctx, p, parts or os.cpu_count() or 1)
+    with instance() as rekap, progress("rebuild") as p:
+        done = rekap.rebuild(p, parts or os.cpu_count() or 1)
     console.print(f"rebuilt from {done.entries} entries: {done.accepted} accepted results, {done.totals} totals")
     if done.part_peak_mb:
         peaks = " + ".join(f"{mb:,}" for mb in done.part_peak_mb)
         console.print(f"folded in {len(done.part_peak_mb)} parts, peak memory {peaks} MB")
 
 
-def _print_report(r: audit.VerifyReport) -> None:
+def _print_report(r: verification.VerifyReport) -> None:
     console.print(f"entries checked: {r.entries} (head seq {r.head_seq}, hash {r.head_hash})")
     if r.broken_seq is not None:
         console.print(f"[bold red]chain broken at seq {r.broken_seq}[/]: {r.broken_reason}")
     if r.head_note:
         console.print(f"[bold red]{r.head_note}[/]")
+    for seq in r.findings_mismatches[:20]:
+        console.print(f"[bold red]entry {seq}: its findings are not what the rules of its version find[/]")
+    if r.rules_unknown:
+        versions = ", ".join(str(v) for v in sorted(r.rules_unknown))
+        console.print(f"results checked with rules version(s) {versions}, newer than this rekap: not re-checked")
     console.print(
         f"photos checked: {r.photos_checked}, bad: {len(r.photos_bad)}, missing: {len(r.photos_missing)}"
         + (f" ({r.photos_note})" if r.photos_note else "")
@@ -228,12 +173,12 @@ def verify(
     try:
         with progress("verify") as p:
             if url:
-                report = audit.verify_url(url, p)
+                report = verification.verify_url(url, p)
             elif export:
-                report = audit.verify_export(export, p)
+                report = verification.verify_export(export, p)
             else:
-                with context() as ctx:
-                    report = audit.verify_local(ctx, p)
+                with instance() as rekap:
+                    report = rekap.verify(p)
     except RekapError as err:
         fail(err)
     _print_report(report)
@@ -244,8 +189,8 @@ def verify(
 @app.command("export")
 def export_cmd(directory: Path) -> None:
     """Write the log, photo originals and totals (JSON/CSV) to DIRECTORY."""
-    with context() as ctx, progress("export") as p:
-        manifest = audit.export(ctx, directory, p)
+    with instance() as rekap, progress("export") as p:
+        manifest = rekap.export(directory, p)
     console.print(
         f"exported {manifest['entries']} entries, {manifest['photos']} photos, "
         f"{manifest['totals']} totals to {directory}"
@@ -268,6 +213,28 @@ def demo(
         run_demo(data_dir, Opts.db, host, port, rate, seed, fresh, console)
     except RekapError as err:
         fail(err)
+
+
+@app.command()
+def publish(
+    target: Annotated[str, typer.Argument(help="a directory, or s3://bucket/prefix")],
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="S3-compatible endpoint (MinIO, moto, …); credentials as for the AWS CLI")
+    ] = None,
+    full: Annotated[bool, typer.Option(help="write every totals file again, not only the changed ones")] = False,
+) -> None:
+    """Publish totals as static JSON for a CDN: only what changed since the last publish, then current.json."""
+    started = time.perf_counter()
+    with instance() as rekap, progress("publish") as p:
+        done = rekap.publisher.publish(open_sink(target, endpoint_url), full, p)
+    took = time.perf_counter() - started
+    if done.version == done.previous:
+        console.print(f"{target} is current (version {done.version}); nothing written")
+        return
+    console.print(
+        f"published version {done.version} to {target}: {done.files:,} totals files changed since version "
+        f"{done.previous}, in {took:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -10,11 +10,10 @@ from pathlib import Path
 import uvicorn
 from rich.console import Console
 
-from rekap.bootstrap import build_app, open_context
+from rekap.bootstrap import Rekap
 from rekap.demo.simulate import DATA, Reporters, Simulator
 from rekap.domain.errors import InvalidInput
-from rekap.services import imports, tokens
-from rekap.services.context import Context
+from rekap.services.tokens import TokenInfo
 from rekap.settings import Settings
 
 CONTEST = "gubernur-dki-2017-r2"
@@ -30,26 +29,26 @@ def _clear(data_dir: Path) -> None:
     shutil.rmtree(data_dir)
 
 
-def load_demo_data(ctx: Context, console: Console | None = None) -> None:
+def load_demo_data(rekap: Rekap, console: Console | None = None) -> None:
     """Regions, TPS and the contest, unless they are in already (a resumed demo)."""
-    state = ctx.ledger.state
+    state = rekap.writer.state
     who = "demo"
     if "31" not in state.regions:
-        imports.import_regions(ctx, DATA / "wilayah_dki.csv", who)
+        rekap.imports.regions(DATA / "wilayah_dki.csv", who)
     if not state.tps:
-        imports.import_tps(ctx, DATA / "tps_round1.csv", who)
+        rekap.imports.tps(DATA / "tps_round1.csv", who)
     if CONTEST not in state.contests:
-        imports.import_election(ctx, DATA / "pilkada_dki2017_r2.toml", who)
+        rekap.imports.election(DATA / "pilkada_dki2017_r2.toml", who)
     if console:
         dpt = sum(t.dpt for t in state.tps.values())
         console.print(f"loaded {len(state.regions) - 1} regions, {len(state.tps):,} TPS with {dpt:,} voters (DPT)")
 
 
-def demo_reporters(ctx: Context) -> Reporters:
-    contest = ctx.ledger.state.contests[CONTEST]
+def demo_reporters(rekap: Rekap) -> Reporters:
+    contest = rekap.writer.state.contests[CONTEST]
 
-    def make(name: str, role: str, candidate: int | None = None) -> tokens.TokenInfo:
-        return tokens.create_token(ctx, name, role, "demo", "31", candidate)[0]
+    def make(name: str, role: str, candidate: int | None = None) -> TokenInfo:
+        return rekap.tokens.create(name, role, "demo", "31", candidate)[0]
 
     return Reporters(
         officer=make("KPPS (simulasi)", "officer"),
@@ -65,11 +64,11 @@ def run_demo(
     if fresh and not db:
         _clear(data_dir)
     settings = replace(Settings.from_env(db=db, data_dir=str(data_dir)), simulated=True)
-    ctx = open_context(settings)
-    load_demo_data(ctx, console)
-    sim = Simulator(ctx, ctx.ledger.state.contests[CONTEST], demo_reporters(ctx), rate, seed)
+    rekap = Rekap.open(settings)
+    load_demo_data(rekap, console)
+    sim = Simulator(rekap, rekap.writer.state.contests[CONTEST], demo_reporters(rekap), rate, seed)
     thread = threading.Thread(target=sim.run, name="simulator", daemon=True)
-    app = build_app(ctx, on_start=(thread.start,))
+    app = rekap.web_app(then=(thread.start,))
 
     url = f"http://{host}:{port}/"
     console.print(
@@ -80,4 +79,4 @@ def run_demo(
         uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
     finally:
         sim.stop.set()
-        ctx.db.dispose()
+        rekap.close()

@@ -10,17 +10,18 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rekap.demo.c1_form import C1Form, render_c1
 from rekap.domain.contest import Contest
 from rekap.domain.errors import RekapError
 from rekap.domain.result import Result
-from rekap.domain.submission import Report
+from rekap.domain.submission import Submission
 from rekap.domain.tps import Tps
-from rekap.services import photos
-from rekap.services.context import Context
-from rekap.services.submissions import submit_result
 from rekap.services.tokens import TokenInfo
+
+if TYPE_CHECKING:
+    from rekap.bootstrap import Rekap
 
 DATA = Path(__file__).parent / "data"
 
@@ -80,13 +81,13 @@ def draw_result(rng: random.Random, tps: Tps, shares: dict[int, int], lean: int)
 
 
 class Simulator:
-    def __init__(self, ctx: Context, contest: Contest, who: Reporters, rate: float, seed: int) -> None:
-        self.ctx, self.contest, self.who, self.rate = ctx, contest, who, rate
+    def __init__(self, rekap: Rekap, contest: Contest, who: Reporters, rate: float, seed: int) -> None:
+        self.rekap, self.contest, self.who, self.rate = rekap, contest, who, rate
         self.rng = random.Random(seed)
         self.stop = threading.Event()
         self.done = 0
         self.shares = official_shares()
-        state = ctx.ledger.state
+        state = rekap.writer.state
         self.regions = state.regions
         self.order = sorted(state.tps.values(), key=lambda t: t.code)
         self.rng.shuffle(self.order)
@@ -97,7 +98,7 @@ class Simulator:
         return tuple(self.regions[".".join(parts[:i])].name for i in range(1, 5))
 
     def photo(self, tps: Tps, r: Result, seed: int) -> str:
-        election = self.ctx.ledger.state.elections[self.contest.election].name
+        election = self.rekap.writer.state.elections[self.contest.election].name
         form = C1Form(
             election=election,
             contest=self.contest.name,
@@ -116,7 +117,7 @@ class Simulator:
         )
         data = render_c1(form, seed=seed)
         sha = hashlib.sha256(data).hexdigest()
-        photos.put_photo(self.ctx, sha, data, "image/jpeg", self.who.officer.actor)
+        self.rekap.photos.put(sha, data, "image/jpeg", self.who.officer.actor)
         return sha
 
     def report_one(self, tps: Tps) -> None:
@@ -130,27 +131,24 @@ class Simulator:
             first = self.contest.numbers[0]
             officer_result = _replace_votes(truth, first, max(0, truth.votes[first] - 10), keep_sums=True)
         sha = self.photo(tps, truth, rng.randint(0, 10**6))
-        receipt = submit_result(
-            self.ctx,
+        submit = self.rekap.submissions.submit
+        receipt = submit(
             self.who.officer,
-            Report(tps.code, self.contest.id, officer_result, (sha,)),
+            Submission(tps.code, self.contest.id, officer_result, (sha,)),
             idempotency_key=f"sim-{tps.code}",
         )
         if roll <= 6:
-            submit_result(
-                self.ctx,
-                self.who.operator,
-                Report(
-                    tps.code, self.contest.id, truth, (sha,), corrects=receipt.seq, reason="angka salah baca dari C1"
-                ),
+            correction = Submission(
+                tps.code, self.contest.id, truth, (sha,), corrects=receipt.seq, reason="angka salah baca dari C1"
             )
+            submit(self.who.operator, correction)
         if roll <= 40:  # a saksi sends their own copy; now and then it disagrees
             number = rng.choice(self.contest.numbers)
             copy = truth if rng.randint(1, 4) > 1 else _replace_votes(truth, number, truth.votes[number] + 7, True)
-            submit_result(self.ctx, self.who.witnesses[number], Report(tps.code, self.contest.id, copy))
+            submit(self.who.witnesses[number], Submission(tps.code, self.contest.id, copy))
         elif roll <= 52:  # a volunteer's hurried copy that does not add up: stored, flagged
             bad = _replace_votes(truth, self.contest.numbers[-1], truth.votes[self.contest.numbers[-1]] + 3, False)
-            submit_result(self.ctx, self.who.volunteer, Report(tps.code, self.contest.id, bad))
+            submit(self.who.volunteer, Submission(tps.code, self.contest.id, bad))
 
     def run(self) -> None:
         interval = 1.0 / self.rate if self.rate > 0 else 0.0
@@ -158,7 +156,7 @@ class Simulator:
         for tps in self.order:
             if self.stop.is_set():
                 return
-            if (tps.code, self.contest.id) in self.ctx.ledger.state.accepted:
+            if (tps.code, self.contest.id) in self.rekap.writer.state.accepted:
                 continue  # resumed demo: this TPS is in already
             try:
                 self.report_one(tps)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rekap.domain.errors import ImportRejected
+from rekap.domain.log import Draft
+
+if TYPE_CHECKING:  # the fold's state holds contests: imported for the planner's signature only
+    from rekap.domain.fold import State
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +44,22 @@ class Election:
     name: str
     date: str
     contests: tuple[str, ...]
+
+
+def plan_election(state: State, spec: Mapping[str, Any], actor: str) -> Draft:
+    """The entry that defines an election and its contests (`spec` as read from its file: {election,
+    contests}), or why it may not: a contest's scope must be a known region and never changes."""
+    election_id = spec["election"]["id"]
+    for i, c in enumerate(spec["contests"]):
+        if c["scope"] not in state.regions:
+            raise ImportRejected(
+                f"contest {c['id']}: scope {c['scope']} is not a known region", field=f"contests.{i}.scope"
+            )
+        old = state.contests.get(c["id"])
+        if old and old.scope != c["scope"]:
+            raise ImportRejected(
+                f"contest {c['id']} exists with scope {old.scope}; scope cannot change", field=f"contests.{i}.scope"
+            )
+        if old and old.election != election_id:
+            raise ImportRejected(f"contest {c['id']} belongs to election {old.election}", field=f"contests.{i}.id")
+    return Draft("election.defined", spec, actor)

@@ -1,4 +1,4 @@
-"""Checking a reported result against the state before it may enter the log."""
+"""A submission — one party's report of one C1 — and checking it against the state before it may be logged."""
 
 from __future__ import annotations
 
@@ -14,27 +14,29 @@ from rekap.domain.errors import (
     UnknownContest,
     UnknownTps,
 )
-from rekap.domain.fold import State, findings_for
+from rekap.domain.fold import State
 from rekap.domain.log import Draft
 from rekap.domain.regions import is_within
 from rekap.domain.result import Result, Source
+from rekap.domain import rules
+from rekap.domain.rules import Finding, TpsFacts, check
 
 
 @dataclass(frozen=True, slots=True)
-class Report:
-    """One party's report of one C1, as it arrives."""
+class Submission:
+    """One party's report of the C1 of one TPS in one contest, as it arrives."""
 
     tps: str
     contest: str
     result: Result
     photos: tuple[str, ...] = ()
-    corrects: int | None = None
+    corrects: int | None = None  # the seq of the submission this one corrects
     reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Reporter:
-    """Who reports: the source kind, the region they may report for, and whether their corrections count
+    """Who submits: the source kind, the region they may report for, and whether their corrections count
     as verified (operators and admins)."""
 
     actor: str
@@ -43,36 +45,41 @@ class Reporter:
     verifies: bool = False
 
 
+def findings_of(state: State, tps_code: str, result: Result) -> tuple[Finding, ...]:
+    """What the current rules find in a result for this TPS, as it is in the state."""
+    return check(result, TpsFacts(dpt=state.tps[tps_code].dpt))
+
+
 def plan_submission(
     state: State,
-    rep: Report,
+    sub: Submission,
     who: Reporter,
     rejecting: Iterable[str],
     corrected_key: tuple[str, str] | None = None,
 ) -> Draft:
-    """The log entry for `rep`, or the typed error that says why it may not be logged.
+    """The log entry for `sub`, or the typed error that says why it may not be logged.
 
-    `corrected_key` is the TPS×contest of the submission that `rep.corrects` names (None if there is none).
+    `corrected_key` is the TPS×contest of the submission that `sub.corrects` names (None if there is none).
     """
-    tps = state.tps.get(rep.tps)
+    tps = state.tps.get(sub.tps)
     if tps is None:
-        raise UnknownTps(f"no TPS {rep.tps!r}", field="tps")
-    contest = state.contests.get(rep.contest)
+        raise UnknownTps(f"no TPS {sub.tps!r}", field="tps")
+    contest = state.contests.get(sub.contest)
     if contest is None:
-        raise UnknownContest(f"no contest {rep.contest!r}", field="contest")
+        raise UnknownContest(f"no contest {sub.contest!r}", field="contest")
     if not is_within(tps.kelurahan, contest.scope):
-        raise InvalidInput(f"TPS {rep.tps} is outside the scope {contest.scope} of {contest.id}", field="tps")
+        raise InvalidInput(f"TPS {sub.tps} is outside the scope {contest.scope} of {contest.id}", field="tps")
     if not is_within(tps.kelurahan, who.scope):
         raise Forbidden(f"this token may only report for region {who.scope}", field="tps")
-    for number in rep.result.votes:
+    for number in sub.result.votes:
         if number not in contest.numbers:
             raise UnknownCandidate(f"contest {contest.id} has no candidate {number}", field=f"votes.{number}")
     for number in contest.numbers:
-        if number not in rep.result.votes:
+        if number not in sub.result.votes:
             raise MissingCandidate(f"votes for candidate {number} are missing", field=f"votes.{number}")
-    if rep.corrects is not None:
-        _check_correction(rep, corrected_key)
-    findings = findings_for(state, rep.tps, rep.result)
+    if sub.corrects is not None:
+        _check_correction(sub, corrected_key)
+    findings = findings_of(state, sub.tps, sub.result)
     errors = [f for f in findings if f.severity == "error"]
     if errors and who.source.kind in set(rejecting):
         first = errors[0]
@@ -81,23 +88,23 @@ def plan_submission(
             field=first.field,
             extra={"findings": [f.to_payload() for f in errors]},
         )
-    verified = who.verifies and rep.corrects is not None
     payload = {
-        "tps": rep.tps,
-        "contest": rep.contest,
+        "tps": sub.tps,
+        "contest": sub.contest,
         "source": {"kind": who.source.kind, "candidate": who.source.candidate},
-        "result": rep.result.to_payload(),
-        "photos": list(rep.photos),
+        "result": sub.result.to_payload(),
+        "photos": list(sub.photos),
         "findings": [f.to_payload() for f in findings],
-        "corrects": rep.corrects,
-        "reason": rep.reason,
-        "verified": verified,
+        "rules": rules.RULES_VERSION,
+        "corrects": sub.corrects,
+        "reason": sub.reason,
+        "verified": who.verifies and sub.corrects is not None,
     }
     return Draft("result.submitted", payload, who.actor)
 
 
-def _check_correction(rep: Report, corrected_key: tuple[str, str] | None) -> None:
-    if not (rep.reason or "").strip():
+def _check_correction(sub: Submission, corrected_key: tuple[str, str] | None) -> None:
+    if not (sub.reason or "").strip():
         raise InvalidInput("a correction needs a reason", field="reason")
-    if corrected_key != (rep.tps, rep.contest):
-        raise InvalidInput(f"seq {rep.corrects} is not a submission for this TPS and contest", field="corrects")
+    if corrected_key != (sub.tps, sub.contest):
+        raise InvalidInput(f"seq {sub.corrects} is not a submission for this TPS and contest", field="corrects")

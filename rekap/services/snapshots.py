@@ -15,23 +15,26 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
+from rekap.domain.contest import Contest
 from rekap.domain.errors import InvalidInput
-from rekap.domain.fold import Totals
 from rekap.domain.log import now_iso
-from rekap.domain.regions import Region
-from rekap.services import queries
-from rekap.services.context import Context
-from rekap.services.readmodel import RegionTree
-from rekap.store import tables as t
+from rekap.services.contests import Contests
+from rekap.services.read_model import RegionTree
+from rekap.services.real_count import totals_view
+from rekap.services.views import json_of, python_of
+from rekap.store import contests as stored_contests
+from rekap.store import log_table
+from rekap.store import regions as stored_regions
+from rekap.store import totals as stored_totals
+from rekap.store.db import Database
 
 POINTER = "current.json"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -125,44 +128,25 @@ class Published:
     files: int
 
 
-def _tree(conn: Connection) -> RegionTree:
-    return RegionTree(Region(r.code, r.name, r.level, r.parent) for r in conn.execute(select(t.regions)))
-
-
-def _totals_rows(conn: Connection, contest: str, regions: Iterable[str] | None) -> dict[str, Any]:
-    q = select(t.totals).where(t.totals.c.contest == contest)
-    if regions is None:
-        return {r.region: r for r in conn.execute(q)}
-    codes = sorted(set(regions))
-    out: dict[str, Any] = {}
-    for i in range(0, len(codes), 5000):
-        out.update({r.region: r for r in conn.execute(q.where(t.totals.c.region.in_(codes[i : i + 5000])))})
-    return out
-
-
-def _totals(rows: dict[str, Any], code: str) -> Totals | None:
-    row = rows.get(code)
-    return queries.totals_from_row(row) if row is not None else None
-
-
 def _contest_files(
-    ctx: Context, conn: Connection, tree: RegionTree, contest: queries.ContestOut, since: int
+    conn: Connection, tree: RegionTree, contest: Contest, since: int, simulated: bool
 ) -> list[tuple[str, bytes, int]]:
     """(key, bytes, last_seq) of every totals file of `contest` changed after `since`."""
-    q = select(t.totals).where(t.totals.c.contest == contest.id, t.totals.c.last_seq > since)
-    changed = {r.region: r for r in conn.execute(q)}
+    changed = stored_totals.changed_since(conn, contest.id, since)
     if not changed:
         return []
     needed = {k for code in changed for k in tree.shown_children(code, contest.scope)}
-    rows = _totals_rows(conn, contest.id, None if len(needed) > READ_ALL_ABOVE else needed - changed.keys())
+    if len(needed) > READ_ALL_ABOVE:
+        rows = stored_totals.of_contest(conn, contest.id)
+    else:
+        rows = stored_totals.of_regions(conn, contest.id, needed - changed.keys())
     rows.update(changed)
-    key = (contest.id, contest.scope, [c.number for c in contest.candidates])
     files = []
-    for code, row in sorted(changed.items()):
+    for code, x in sorted(changed.items()):
         if code not in tree.regions:
             continue
-        out = queries.totals_out(tree, key, code, partial(_totals, rows), ctx.settings.simulated)
-        files.append((totals_key(contest.id, code, row.last_seq), out.model_dump_json().encode(), row.last_seq))
+        view = totals_view(tree, contest, code, rows.get, simulated)
+        files.append((totals_key(contest.id, code, x.last_seq), json_of(view), x.last_seq))
     return files
 
 
@@ -171,39 +155,40 @@ def _pointer(sink: Sink) -> dict[str, Any]:
     return json.loads(raw) if raw else {"version": 0, "head_hash": ""}
 
 
-def publish(ctx: Context, sink: Sink, full: bool = False, progress: Progress | None = None) -> Published:
-    """Write the totals changed since the last publish to `sink`, then point current.json at them."""
-    before = _pointer(sink)
-    with ctx.db.reader.connect() as conn:
-        if not ctx.db.is_sqlite:  # log head and every totals row from one snapshot
-            conn.execution_options(isolation_level="REPEATABLE READ")
-        head = conn.execute(select(t.log_head)).one()
-        since = 0 if full else int(before["version"])
-        if since:
-            known = conn.execute(select(t.log.c.hash).where(t.log.c.seq == since)).scalar()
-            if known != before["head_hash"]:
+class Publisher:
+    def __init__(self, db: Database, contests: Contests, simulated: bool) -> None:
+        self.db, self.contests, self.simulated = db, contests, simulated
+
+    def publish(self, sink: Sink, full: bool = False, progress: Progress | None = None) -> Published:
+        """Write the totals changed since the last publish to `sink`, then point current.json at them."""
+        before = _pointer(sink)
+        with self.db.reader.connect() as conn:
+            if not self.db.is_sqlite:  # log head and every totals row from one snapshot
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            head_seq, head_hash = log_table.head(conn)
+            since = 0 if full else int(before["version"])
+            if since and log_table.hash_of(conn, since) != before["head_hash"]:
                 since = 0  # the target was published from another log: start over
-        if since == head.seq:
-            return Published(head.seq, since, 0)
-        tree = _tree(conn)
-        contests = queries.list_contests(ctx)
-        written = 0
-        roots: dict[str, Any] = {}
-        manifest: dict[str, dict[str, int]] = {}
-        for i, contest in enumerate(contests):
-            files = _contest_files(ctx, conn, tree, contest, since)
-            sink.write([(k, data) for k, data, _ in files], IMMUTABLE)
-            written += len(files)
-            manifest[contest.id] = {k.split("/")[2]: seq for k, _, seq in files}
-            root = conn.execute(
-                select(t.totals.c.last_seq).where(t.totals.c.contest == contest.id, t.totals.c.region == contest.scope)
-            ).scalar()
-            roots[contest.id] = contest.model_dump() | {
-                "root": totals_key(contest.id, contest.scope, root) if root else None
-            }
-            if progress:
-                progress(i + 1, len(contests))
-    version = {"version": head.seq, "previous": since, "head_hash": head.hash, "published_at": now_iso()}
-    sink.write([(f"versions/{head.seq}.json", json.dumps(version | {"totals": manifest}).encode())], IMMUTABLE)
-    sink.write([(POINTER, json.dumps(version | {"contests": roots}, ensure_ascii=False).encode())], SHORT)
-    return Published(head.seq, since, written)
+            if since == head_seq:
+                return Published(head_seq, since, 0)
+            tree = RegionTree(stored_regions.all_regions(conn))
+            contests = {c.id: c for c in stored_contests.all_contests(conn)}
+            views = {v.id: v for v in self.contests.all()}
+            written = 0
+            roots: dict[str, Any] = {}
+            manifest: dict[str, dict[str, int]] = {}
+            for i, contest in enumerate(contests.values()):
+                files = _contest_files(conn, tree, contest, since, self.simulated)
+                sink.write([(k, data) for k, data, _ in files], IMMUTABLE)
+                written += len(files)
+                manifest[contest.id] = {k.split("/")[2]: seq for k, _, seq in files}
+                root = stored_totals.of_regions(conn, contest.id, [contest.scope]).get(contest.scope)
+                roots[contest.id] = python_of(views[contest.id]) | {
+                    "root": totals_key(contest.id, contest.scope, root.last_seq) if root else None
+                }
+                if progress:
+                    progress(i + 1, len(contests))
+        version = {"version": head_seq, "previous": since, "head_hash": head_hash, "published_at": now_iso()}
+        sink.write([(f"versions/{head_seq}.json", json.dumps(version | {"totals": manifest}).encode())], IMMUTABLE)
+        sink.write([(POINTER, json.dumps(version | {"contests": roots}, ensure_ascii=False).encode())], SHORT)
+        return Published(head_seq, since, written)

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
+from functools import partial
 
-from rekap.domain.errors import InvalidInput, UnknownRegion
-from rekap.domain.fold import State
-from rekap.domain.log import Draft, Entry
-from rekap.services.context import Context
-from rekap.store.ledger import Command
+from rekap.domain.log import Entry
+from rekap.domain.recap import check_stream_url, plan_stream_set
+from rekap.log.commands import Command
+from rekap.log.writer import LogWriter
 
 
-def set_stream(ctx: Context, region: str, url: str, actor: str) -> Entry:
-    url = url.strip()
-    if url and (urlparse(url).scheme != "https" or not urlparse(url).netloc):
-        raise InvalidInput("the stream URL must be an https:// address", field="url")
+class Streams:
+    def __init__(self, writer: LogWriter) -> None:
+        self.writer = writer
 
-    def plan(state: State) -> Draft:
-        if region not in state.regions:
-            raise UnknownRegion(f"no region {region!r}", field="region_code")
-        return Draft("stream.set", {"region": region, "url": url}, actor)
-
-    return ctx.ledger.append(Command(plan))
+    def set(self, region: str, url: str, actor: str) -> Entry:
+        """Link (or, with an empty URL, unlink) a region's plenary stream: an https:// address."""
+        url = check_stream_url(url)
+        return self.writer.append(Command(partial(plan_stream_set, region=region, url=url, actor=actor)))

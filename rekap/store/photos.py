@@ -1,73 +1,53 @@
-"""Content-addressed photo files: originals kept byte for byte, public copies re-encoded without metadata."""
+"""The photos table: what was uploaded (hash, type, size, pixels, by whom); the bytes are files (photo_files)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from rekap.store import tables as t
 
 
-def _place(root: Path, sha256: str, suffix: str = "") -> Path:
-    return root / sha256[:2] / sha256[2:4] / (sha256 + suffix)
+@dataclass(frozen=True)
+class PhotoInfo:
+    sha256: str
+    media_type: str
+    size: int
+    width: int
+    height: int
 
 
-def _make_dirs(directory: Path) -> None:
-    """mkdir -p, and each new directory's name made durable in its parent."""
-    if directory.is_dir():
-        return
-    _make_dirs(directory.parent)
-    try:
-        directory.mkdir()
-    except FileExistsError:
-        return  # another request made it
-    _fsync_dir(directory.parent)
+def info(conn: Connection, sha256: str) -> PhotoInfo | None:
+    row = conn.execute(select(t.photos).where(t.photos.c.sha256 == sha256)).first()
+    return PhotoInfo(row.sha256, row.media_type, row.size, row.width, row.height) if row else None
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    _make_dirs(path.parent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())  # acknowledged means on disk
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)  # the new name too: a rename not yet on disk is a photo lost in a power cut
+def known(conn: Connection, hashes: list[str]) -> set[str]:
+    if not hashes:
+        return set()
+    return set(conn.execute(select(t.photos.c.sha256).where(t.photos.c.sha256.in_(hashes))).scalars())
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def sizes(conn: Connection, hashes: list[str]) -> dict[str, tuple[int, int]]:
+    """(width, height) of each original."""
+    if not hashes:
+        return {}
+    p = t.photos.c
+    return {
+        r.sha256: (r.width, r.height)
+        for r in conn.execute(select(p.sha256, p.width, p.height).where(p.sha256.in_(hashes)))
+    }
 
 
-class PhotoFiles:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.originals = root / "original"
-        self.public = root / "public"
+def insert(conn: Connection, photo: PhotoInfo, uploaded_at: str, uploaded_by: str) -> None:
+    """Record an upload, unless the same bytes were recorded already (a race of two uploads)."""
+    if conn.execute(select(t.photos.c.sha256).where(t.photos.c.sha256 == photo.sha256)).first() is None:
+        conn.execute(
+            t.photos.insert(),
+            {**photo.__dict__, "uploaded_at": uploaded_at, "uploaded_by": uploaded_by},
+        )
 
-    def original_path(self, sha256: str) -> Path:
-        return _place(self.originals, sha256)
 
-    def has(self, sha256: str) -> bool:
-        return self.original_path(sha256).exists()
-
-    def put_original(self, sha256: str, data: bytes) -> None:
-        path = self.original_path(sha256)
-        if not path.exists():
-            _write_atomically(path, data)
-
-    def read_original(self, sha256: str) -> bytes:
-        return self.original_path(sha256).read_bytes()
-
-    def public_path(self, sha256: str, variant: str) -> Path:
-        return _place(self.public, sha256, f".{variant}.jpg")
-
-    def put_public(self, sha256: str, variant: str, data: bytes) -> None:
-        _write_atomically(self.public_path(sha256, variant), data)
+def all_hashes(conn: Connection) -> list[str]:
+    return list(conn.execute(select(t.photos.c.sha256)).scalars())

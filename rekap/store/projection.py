@@ -11,7 +11,7 @@ from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, Table, delete, text
 
 from rekap.domain.contest import Contest, Election
-from rekap.domain.fold import Accepted, Changes, State, Submission, Totals
+from rekap.domain.fold import TOTALS_COUNTS, Accepted, Changes, LoggedSubmission, State, Totals
 from rekap.domain.regions import NATION, Region
 from rekap.domain.tps import Tps
 from rekap.store import batch, codec
@@ -140,7 +140,7 @@ def _list_text(items: Sequence[Any]) -> str:
     return codec.dumps(items) if items else "[]"  # photos and findings are nearly always none
 
 
-def submission_values(s: Submission) -> Row:
+def submission_values(s: LoggedSubmission) -> Row:
     src = s.source
     return (
         s.seq,
@@ -156,6 +156,7 @@ def submission_values(s: Submission) -> Row:
         s.verified,
         s.actor,
         s.at,
+        s.rules,
     )
 
 
@@ -183,26 +184,13 @@ def accepted_values(key: tuple[str, str], a: Accepted, disagreement: bool) -> Ro
 
 
 def totals_values(key: tuple[str, str], x: Totals) -> Row:
-    return (
-        key[0],
-        key[1],
-        _votes_text(x.votes),
-        x.valid,
-        x.invalid,
-        x.voters,
-        x.tps_reported,
-        x.tps_total,
-        x.dpt_reported,
-        x.dpt_total,
-        x.flagged,
-        x.disagreements,
-        x.last_seq,
-        x.updated_at,
-    )
+    return (key[0], key[1], _votes_text(x.votes), *x.counts, x.last_seq, x.updated_at)
 
 
-def totals_row(key: tuple[str, str], x: Totals) -> dict[str, Any]:
-    return _as_dict(t.totals, totals_values(key, x))
+def totals_of_row(row: Any) -> Totals:
+    """A stored totals row as the fold's Totals."""
+    votes = {int(k): v for k, v in codec.loads(row.votes).items()}
+    return Totals(votes, [getattr(row, name) for name in TOTALS_COUNTS], row.last_seq, row.updated_at)
 
 
 def changed_rows(state: State, ch: Changes) -> list[batch.Part]:

@@ -15,6 +15,8 @@ from sqlalchemy import (
     Text,
 )
 
+from rekap.domain.fold import TOTALS_COUNTS
+
 metadata = MetaData()
 
 # The source of truth: never updated, never deleted.
@@ -28,6 +30,9 @@ log = Table(
     Column("payload", Text, nullable=False),
     Column("actor", String(200), nullable=False),
     Column("at", String(32), nullable=False),
+    # the province the entry is about (results): derived from the payload, so a rebuild in parts reads its part
+    # by this index; not part of the hash
+    Column("province", String(2), index=True),
 )
 
 # One row; writers lock it so the chain never forks.
@@ -97,6 +102,7 @@ submissions = Table(
     Column("verified", Boolean, nullable=False),
     Column("actor", String(200), nullable=False),
     Column("at", String(32), nullable=False),
+    Column("rules", SmallInteger, nullable=False, server_default="1"),  # the rules version it was checked with
     Index("ix_submissions_tps_contest", "tps", "contest"),
 )
 
@@ -122,21 +128,16 @@ accepted = Table(
     Column("at", String(32), nullable=False),
 )
 
+#: counts stored as 32-bit integers (TPS and flags); every other count of a totals row is 64-bit
+_NARROW_COUNTS = frozenset({"tps_reported", "tps_total", "flagged", "disagreements"})
+
 totals = Table(
     "totals",
     metadata,
     Column("region", String(20), primary_key=True),
     Column("contest", String(80), primary_key=True),
     Column("votes", Text, nullable=False),
-    Column("valid", BigInteger, nullable=False),
-    Column("invalid", BigInteger, nullable=False),
-    Column("voters", BigInteger, nullable=False),
-    Column("tps_reported", Integer, nullable=False),
-    Column("tps_total", Integer, nullable=False),
-    Column("dpt_reported", BigInteger, nullable=False),
-    Column("dpt_total", BigInteger, nullable=False),
-    Column("flagged", Integer, nullable=False),
-    Column("disagreements", Integer, nullable=False),
+    *(Column(name, Integer if name in _NARROW_COUNTS else BigInteger, nullable=False) for name in TOTALS_COUNTS),
     Column("last_seq", BigInteger, nullable=False),
     Column("updated_at", String(32), nullable=False),
 )

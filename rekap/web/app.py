@@ -1,42 +1,33 @@
-"""The FastAPI application: JSON API under /api/v1, public pages, problem+json errors."""
+"""The FastAPI application: JSON API under /api/v1, public pages, live events, problem+json errors."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 
-from rekap.services.context import Context
-from rekap.store.follower import Follower
-from rekap.store.ledger import settle_heap
-from rekap.web import problems
-from rekap.web.api import admin, events, photos, public, submissions
+from rekap.web import problems, sse
+from rekap.web.api import admin, photos, public, submissions
 from rekap.web.cache import AnswerCache
+from rekap.web.deps import Services
 from rekap.web.pages import routes as pages
 
 
-def create_app(ctx: Context, on_start: tuple[Callable[[], None], ...] = ()) -> FastAPI:
+def create_app(
+    svc: Services,
+    started: Callable[[], None] = lambda: None,
+    stopping: Callable[[], Awaitable[None]] | None = None,
+) -> FastAPI:
+    """`started` runs before the first request is taken, `stopping` after the last (the composition root's)."""
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        ctx.ledger.state  # noqa: B018 - fold the log before the first request, not during it
-        ctx.board.structure  # noqa: B018 - and copy the read model, which a first read would do on the event loop
-        settle_heap()
-        # the follower's thread folds other processes' entries: hand the GIL back to the event loop every
-        # millisecond rather than every 5 (the default), for readers' tail latency (BENCHMARKS.md: p99 83 → 66 ms)
-        sys.setswitchinterval(0.001)
-        follower = Follower(ctx.ledger)
-        follower.start()
-        for fn in on_start:
-            fn()
+        started()
         yield
-        follower.stop()
-        if ctx.writer is not None:
-            await ctx.writer.close()
-        if ctx.async_reads is not None:
-            await ctx.async_reads.close()
+        if stopping is not None:
+            await stopping()
 
     app = FastAPI(
         title="rekap",
@@ -47,14 +38,14 @@ def create_app(ctx: Context, on_start: tuple[Callable[[], None], ...] = ()) -> F
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.ctx = ctx
+    app.state.services = svc
     app.state.answers = AnswerCache()
     problems.install(app)
-    for router in (public.router, events.router, photos.router, submissions.router, admin.router, pages.router):
+    for router in (public.router, sse.router, photos.router, submissions.router, admin.router, pages.router):
         app.include_router(router)
     pages.mount_static(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # skips text/event-stream
-    if ctx.settings.simulated:
+    if svc.simulated:
 
         @app.middleware("http")
         async def label_simulated(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -1,40 +1,65 @@
-"""Typed dependencies for routes: the context of use cases, the calling token, cacheable answers."""
+"""What routes depend on, as types: the use cases the web serves, the calling token, cacheable answers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from rekap.domain.errors import Forbidden
-from rekap.services.context import Context
-from rekap.services.tokens import TokenInfo, authenticate, known_token
+from rekap.log.commits import Listener
+from rekap.services.contests import Contests
+from rekap.services.photos import Photos
+from rekap.services.public_log import PublicLog
+from rekap.services.real_count import RealCount
+from rekap.services.regions import Regions
+from rekap.services.streams import Streams
+from rekap.services.submissions import Submissions
+from rekap.services.tokens import TokenInfo, Tokens
+from rekap.services.tps_results import TpsResults
+from rekap.services.views import json_of
 from rekap.web.cache import GZIP_FROM, Answer
 
 
-def ctx_of(request: Request) -> Context:
-    return request.app.state.ctx  # type: ignore[no-any-return]
+@dataclass(frozen=True)
+class Services:
+    """The use cases the web layer calls, built by the composition root (rekap/bootstrap.py)."""
+
+    contests: Contests
+    regions: Regions
+    real_count: RealCount
+    tps: TpsResults
+    log: PublicLog
+    submissions: Submissions
+    tokens: Tokens
+    photos: Photos
+    streams: Streams
+    subscribe: Callable[[Listener], Callable[[], None]]  # to hear of every commit (live pages)
+    simulated: bool = False
 
 
-async def _ctx(request: Request) -> Context:
+def services_of(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+async def _services(request: Request) -> Services:
     # async: FastAPI runs a plain-def dependency in the threadpool, a thread hop on every request
-    return ctx_of(request)
+    return services_of(request)
 
 
-CtxDep = Annotated[Context, Depends(_ctx)]
+ServicesDep = Annotated[Services, Depends(_services)]
 
 
-async def get_token(ctx: CtxDep, authorization: Annotated[str | None, Header()] = None) -> TokenInfo:
+async def get_token(svc: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> TokenInfo:
     secret = None
     if authorization and authorization.lower().startswith("bearer "):
         secret = authorization[7:].strip()
     # a token this process knows costs no database read, so no thread either
-    known = known_token(ctx, secret)
-    return known if known is not None else await run_in_threadpool(authenticate, ctx, secret)
+    known = svc.tokens.known(secret)
+    return known if known is not None else await run_in_threadpool(svc.tokens.authenticate, secret)
 
 
 TokenDep = Annotated[TokenInfo, Depends(get_token)]
@@ -75,11 +100,8 @@ def _accepts_gzip(request: Request) -> bool:
     return "gzip" in request.headers.get("accept-encoding", "")
 
 
-def json_bytes(data: Any) -> bytes:
-    if isinstance(data, BaseModel):  # pydantic's own serializer: several times faster than jsonable_encoder
-        return data.model_dump_json().encode()
-    return bytes(JSONResponse(jsonable_encoder(data)).body)
-
-
-def public_json(request: Request, data: Any, max_age: int = 2) -> Response:
-    return etagged(request, json_bytes(data), "application/json", max_age)
+def public_json(
+    request: Request, data: Any, max_age: int = 2, kind: Any = None, exclude_none: bool = False
+) -> Response:
+    """A view (or `kind` of views) as a public JSON answer."""
+    return etagged(request, json_of(data, kind, exclude_none=exclude_none), "application/json", max_age)

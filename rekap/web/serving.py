@@ -1,68 +1,38 @@
-"""Running the server: one process, or several Uvicorn workers beside this machine's one log writer.
+"""Running several Uvicorn workers beside this machine's one log writer (the composition root starts them).
 
 Each worker listens on a socket of its own, all bound to the same port with SO_REUSEPORT, so the kernel spreads
 connections over the workers evenly. (Uvicorn's own `--workers` shares one socket, and a busy worker keeps
 accepting: 32 keep-alive clients of a field app's sync burst landed five to one on two workers, and one core
 idled while the other was saturated.) This process starts the workers, restarts one that dies, stops them on
-SIGTERM or Ctrl-C, and is the log writer they hand submissions to (rekap/services/writer.py).
+SIGTERM or Ctrl-C, and is the log writer they hand submissions to (rekap/log/handoff.py).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from functools import partial
 from types import FrameType
 
 import uvicorn
-from uvicorn.importer import import_from_string
 
 from rekap.domain.errors import InvalidInput
-from rekap.services.context import Context
-from rekap.services.submissions import write_result
-from rekap.services.writer import log_writer
-from rekap.store.ledger import settle_heap
-from rekap.web.app import create_app
 
-log = logging.getLogger(__name__)
-APP_FACTORY = "rekap.bootstrap:app_from_env"
+logger = logging.getLogger(__name__)
 RESTART_AFTER = 2.0  # seconds since a worker's start before it is started again
 STOP_SECONDS = 10  # a worker's graceful shutdown (2 s) and then some, before it is killed
 
 
-def serve(ctx: Context, host: str, port: int, workers: int = 1, factory: str = APP_FACTORY) -> None:
-    """With one worker the app runs here, on `ctx`, and writes itself. With several (PostgreSQL only) each
-    worker is a process of its own. `factory` ("module:function") builds the app: called with `ctx` here, with
-    nothing in a worker (which reads the REKAP_* environment)."""
-    if workers == 1:
-        app = create_app(ctx) if factory == APP_FACTORY else import_from_string(factory)(ctx)
-        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
-        return
-    check_workers(ctx, workers)
+def listening(host: str, port: int, count: int) -> list[socket.socket]:
+    """`count` sockets bound to the same address (SO_REUSEPORT), all bound before any worker starts."""
     try:
-        sockets = [_listening(host, port) for _ in range(workers)]  # all bound before any worker starts
+        return [_listening(host, port) for _ in range(count)]
     except OSError as exc:
         raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror}", field="port") from exc
-    ctx.ledger.state  # noqa: B018 - fold the log before the workers hand anything over
-    settle_heap()
-    with log_writer(partial(write_result, ctx)) as writer:
-        env = os.environ | {
-            "REKAP_DATABASE_URL": ctx.settings.db_url,
-            "REKAP_DATA_DIR": str(ctx.settings.data_dir),
-            "REKAP_WRITER_SOCKET": str(writer.path),
-        }
-        Workers(factory, sockets, env).run()
-
-
-def check_workers(ctx: Context, workers: int) -> None:
-    if workers > 1 and ctx.db.is_sqlite:
-        raise InvalidInput("several workers need PostgreSQL (--db postgresql://…)", field="workers")
 
 
 def _listening(host: str, port: int) -> socket.socket:
@@ -106,7 +76,7 @@ class Workers:
                         continue
                     if time.monotonic() - self.started_at[i] < RESTART_AFTER:
                         continue  # one that dies at once (a database down) is retried, not spun
-                    log.warning("worker %d exited with %s: starting it again", proc.pid, proc.returncode)
+                    logger.warning("worker %d exited with %s: starting it again", proc.pid, proc.returncode)
                     self._start(i)
         finally:
             self._stop_all()

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from browser.live_server import serve
 from browser.site import CHROMIUM_ARGS, Site, Tab, count_some, open_tab
-from rekap.bootstrap import build_app, open_context
+from rekap.bootstrap import Rekap
 from rekap.demo.run import demo_reporters, load_demo_data
 from rekap.settings import Settings
 
@@ -20,13 +20,13 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture(scope="package")  # torn down before other tests: playwright holds an event loop
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    ctx = open_context(Settings(data_dir=tmp_path_factory.mktemp("browser"), simulated=True))
-    load_demo_data(ctx)
-    who = demo_reporters(ctx)
-    count_some(ctx, who)
-    with serve(build_app(ctx)) as url:
-        yield Site(url, ctx, who)
-    ctx.db.dispose()
+    rekap = Rekap.open(Settings(data_dir=tmp_path_factory.mktemp("browser"), simulated=True))
+    load_demo_data(rekap)
+    who = demo_reporters(rekap)
+    count_some(rekap, who)
+    with serve(rekap.web_app()) as url:
+        yield Site(url, rekap, who)
+    rekap.close()
 
 
 @pytest.fixture(scope="package")  # torn down before other tests: playwright holds an event loop

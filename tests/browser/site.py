@@ -11,12 +11,10 @@ from pathlib import Path
 from PIL import Image
 from playwright.sync_api import Browser, Page
 
+from rekap.bootstrap import Rekap
 from rekap.demo.run import CONTEST
 from rekap.demo.simulate import Reporters, Simulator, draw_result, official_shares
-from rekap.domain.submission import Report
-from rekap.services.context import Context
-from rekap.services.streams import set_stream
-from rekap.services.submissions import submit_result
+from rekap.domain.submission import Submission
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
@@ -27,39 +25,40 @@ SHOTS = Path(os.environ["REKAP_SCREENSHOTS"]) if os.environ.get("REKAP_SCREENSHO
 @dataclass
 class Site:
     url: str
-    ctx: Context
+    rekap: Rekap
     who: Reporters
 
     def report(self, tps_code: str, witness: int | None = None, extra: int = 0) -> None:
         """The TPS's officer (or a witness of a pair) reports a result, as the demo's simulator would."""
-        tps = self.ctx.ledger.state.tps[tps_code]
+        tps = self.rekap.writer.state.tps[tps_code]
         result = draw_result(random.Random(tps_code), tps, official_shares()[tps_code[:5]], 0)
         if extra:  # a copy with more votes for pair 3 that still adds up
             more = {"votes": {2: result.votes[2], 3: result.votes[3] + extra}, "valid": result.valid + extra}
             more |= {"used": result.used + extra, "voters": result.voters + extra, "unused": result.unused - extra}
             result = result._replace(**more)
         who = self.who.witnesses[witness] if witness else self.who.officer
-        submit_result(self.ctx, who, Report(tps_code, CONTEST, result))
+        self.rekap.submissions.submit(who, Submission(tps_code, CONTEST, result))
 
 
-def count_some(ctx: Context, who: Reporters) -> None:
-    state = ctx.ledger.state
-    sim = Simulator(ctx, state.contests[CONTEST], who, rate=0, seed=7)
+def count_some(rekap: Rekap, who: Reporters) -> None:
+    state = rekap.writer.state
+    sim = Simulator(rekap, state.contests[CONTEST], who, rate=0, seed=7)
     rng = random.Random(7)
     shares = official_shares()
     for tps in sorted(state.tps.values(), key=lambda t: t.code)[::23]:  # a spread over the whole city
         result = draw_result(rng, tps, shares[tps.code[:5]], sim.leans.get(tps.kelurahan[:8], 0))
-        submit_result(ctx, who.officer, Report(tps.code, CONTEST, result))
+        rekap.submissions.submit(who.officer, Submission(tps.code, CONTEST, result))
     for number in (1, 2, 3):  # Gambir's first three, with C1 photos; a witness disagrees at the second
         tps = state.tps[f"{KELURAHAN}-{number:03d}"]
         result = draw_result(rng, tps, shares["31.71"], 0)
         sha = sim.photo(tps, result, seed=number)
-        submit_result(ctx, who.officer, Report(tps.code, CONTEST, result, (sha,)), idempotency_key=f"b-{number}")
+        sub = Submission(tps.code, CONTEST, result, (sha,))
+        rekap.submissions.submit(who.officer, sub, idempotency_key=f"b-{number}")
         if number == 2:
             more = {"votes": {2: result.votes[2] + 7, 3: result.votes[3]}, "valid": result.valid + 7}
             more |= {"used": result.used + 7, "voters": result.voters + 7, "unused": result.unused - 7}
-            submit_result(ctx, who.witnesses[2], Report(tps.code, CONTEST, result._replace(**more)))
-    set_stream(ctx, "31.71.01", "https://www.youtube.com/watch?v=abcdefghijk", "test")
+            rekap.submissions.submit(who.witnesses[2], Submission(tps.code, CONTEST, result._replace(**more)))
+    rekap.streams.set("31.71.01", "https://www.youtube.com/watch?v=abcdefghijk", "test")
 
 
 @dataclass

@@ -9,7 +9,6 @@ from playwright.sync_api import Browser, expect
 
 from browser.live_server import serve
 from browser.site import CONTEST, KELURAHAN, Site, Tab, open_tab, screenshot
-from rekap.bootstrap import build_app
 
 pytestmark = pytest.mark.browser
 
@@ -95,14 +94,14 @@ def test_pages_work_without_javascript(site: Site, browser: Browser):
 
 def test_connection_lost_is_shown_and_the_page_reconnects(site: Site, browser: Browser):
     tab = open_tab(browser)
-    with serve(build_app(site.ctx)) as url:
+    with serve(site.rekap.web_app()) as url:
         tab.page.goto(f"{url}/c/{CONTEST}/r/31.71")
         status = tab.page.locator("[data-live-status]")
         expect(status).to_have_attribute("data-state", "on")
         port = int(url.rsplit(":", 1)[1])
     expect(status).to_have_attribute("data-state", "lost", timeout=5000)
     expect(status).to_have_text(re.compile("Terputus"))
-    with serve(build_app(site.ctx), port=port):
+    with serve(site.rekap.web_app(), port=port):
         expect(status).to_have_attribute("data-state", "on", timeout=8000)
     tab.page.close()
 

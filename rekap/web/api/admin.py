@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 
-from rekap.services.streams import set_stream
-from rekap.web.deps import AdminDep, CtxDep
+from rekap.web.deps import AdminDep, ServicesDep
+from rekap.web.schemas import StreamIn
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
 
-class StreamIn(BaseModel):
-    url: str = Field(default="", max_length=500, description="https URL of the plenary's live stream; empty removes it")
-
-
 @router.put("/streams/{region_code}", status_code=204)
-def put_stream(region_code: str, body: StreamIn, ctx: CtxDep, admin: AdminDep) -> None:
-    set_stream(ctx, region_code, body.url, admin.actor)
+def put_stream(region_code: str, body: StreamIn, svc: ServicesDep, admin: AdminDep) -> None:
+    svc.streams.set(region_code, body.url, admin.actor)

@@ -6,23 +6,13 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from pydantic import BaseModel
 
 from rekap.domain.errors import PhotoTooLarge
-from rekap.services import photos
-from rekap.web.deps import CtxDep, TokenDep, etagged
+from rekap.web.deps import ServicesDep, TokenDep, etagged
+from rekap.web.schemas import PhotoOut
 
 router = APIRouter(prefix="/api/v1/photos", tags=["photos"])
 Sha256 = Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")]
-
-
-class PhotoOut(BaseModel):
-    sha256: str
-    media_type: str
-    size: int
-    width: int
-    height: int
-    url: str
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
@@ -43,13 +33,13 @@ async def put_photo(
     sha256: Sha256,
     request: Request,
     response: Response,
-    ctx: CtxDep,
+    svc: ServicesDep,
     token: TokenDep,
     content_type: Annotated[str | None, Header()] = None,
 ) -> PhotoOut:
-    data = await _read_limited(request, ctx.settings.max_photo_bytes)
+    data = await _read_limited(request, svc.photos.max_bytes)
     # in a thread: hashing, the image check, two fsyncs and a commit would stall every request of this worker
-    info, created = await asyncio.to_thread(photos.put_photo, ctx, sha256, data, content_type, token.actor)
+    info, created = await asyncio.to_thread(svc.photos.put, sha256, data, content_type, token.actor)
     response.status_code = 201 if created else 200
     return PhotoOut(**info.__dict__, url=f"/api/v1/photos/{info.sha256}")
 
@@ -58,10 +48,10 @@ async def put_photo(
 def get_photo(
     sha256: Sha256,
     request: Request,
-    ctx: CtxDep,
+    svc: ServicesDep,
     size: Annotated[str, Query(pattern="^(full|view|thumb)$")] = "view",
 ) -> Response:
-    data = photos.public_photo(ctx, sha256.lower(), size)
+    data = svc.photos.public_copy(sha256.lower(), size)
     # content-addressed: the bytes behind this URL never change
     return etagged(
         request,

@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 
 from rekap.domain.regions import level_of
-from rekap.services import dashboard, queries
-from rekap.services.context import Context
-from rekap.services.dashboard import TpsRow
+from rekap.domain.status import STATUSES
+from rekap.services.views import CandidateVotes, ContestView, TotalsCore, TotalsView, TpsStatus
+from rekap.web.deps import Services
 from rekap.web.pages.i18n import Locale, css_pct, hundredths_of
 
 NO_DATA = "#e6e9ed"
@@ -34,7 +34,7 @@ def tps_topic(code: str) -> str:
     return f"t:{code}"
 
 
-def colours(contest: queries.ContestOut) -> dict[int, str]:
+def colours(contest: ContestView) -> dict[int, str]:
     """Each candidate's colour; only #rrggbb gets into a style attribute."""
     return {
         c.number: c.color if _HEX.match(c.color) else FALLBACK_COLOURS[i % len(FALLBACK_COLOURS)]
@@ -59,7 +59,7 @@ class Lead:
     margin: int  # votes between the first and the second
 
 
-def lead_of(votes: list[queries.CandidateVotes]) -> Lead:
+def lead_of(votes: list[CandidateVotes]) -> Lead:
     ranked = sorted((v.votes for v in votes), reverse=True)
     if not ranked or ranked[0] <= 0:
         return Lead(None, 0)
@@ -84,7 +84,7 @@ def progress_colour(reported: int, total: int) -> str:
     return PROGRESS_COLOURS[1 + reported * 4 // total]
 
 
-def core_values(t: queries.TotalsCore, palette: dict[int, str], loc: Locale) -> dict[str, str]:
+def core_values(t: TotalsCore, palette: dict[int, str], loc: Locale) -> dict[str, str]:
     """The live values of one region's totals, as its own page, a table row, a map shape or a wall show them."""
     p = t.region.code + "|"
     out: dict[str, str] = {}
@@ -121,7 +121,7 @@ def _swatch(colour: str) -> str:
     return f"--c:{colour};--ink:{ink_on(colour)}"
 
 
-def tps_values(row: TpsRow, numbers: list[int], loc: Locale) -> dict[str, str]:
+def tps_values(row: TpsStatus, numbers: list[int], loc: Locale) -> dict[str, str]:
     p = row.code + "|"
     reported = row.status != "not_in"
     out = {f"{p}v{n}": loc.num(row.votes.get(n, 0)) if reported else "–" for n in numbers}
@@ -135,13 +135,11 @@ def tps_values(row: TpsRow, numbers: list[int], loc: Locale) -> dict[str, str]:
     return out
 
 
-def status_counts(code: str, rows: list[TpsRow], loc: Locale) -> dict[str, str]:
-    return {f"{code}|n.{s}": loc.num(sum(r.status == s for r in rows)) for s in dashboard.STATUSES}
+def status_counts(code: str, rows: list[TpsStatus], loc: Locale) -> dict[str, str]:
+    return {f"{code}|n.{s}": loc.num(sum(r.status == s for r in rows)) for s in STATUSES}
 
 
-def live_values(
-    contest: queries.ContestOut, totals: queries.TotalsOut, tps: list[TpsRow], loc: Locale
-) -> dict[str, str]:
+def live_values(contest: ContestView, totals: TotalsView, tps: list[TpsStatus], loc: Locale) -> dict[str, str]:
     palette = colours(contest)
     numbers = [c.number for c in contest.candidates]
     out = core_values(totals, palette, loc)
@@ -154,9 +152,9 @@ def live_values(
     return out
 
 
-def region_live(ctx: Context, contest_id: str, code: str, loc: Locale) -> dict[str, str]:
+def region_live(svc: Services, contest_id: str, code: str, loc: Locale) -> dict[str, str]:
     """What /api/v1/events compares and sends for one open region page."""
-    contest = queries.get_contest(ctx, contest_id)
-    totals = queries.totals_for(ctx, contest_id, code)
-    tps = dashboard.kelurahan_tps(ctx, contest_id, code) if level_of(code) == 4 else []
+    contest = svc.contests.get(contest_id)
+    totals = svc.real_count.totals(contest_id, code)
+    tps = svc.tps.kelurahan(contest_id, code) if level_of(code) == 4 else []
     return live_values(contest, totals, tps, loc)

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.types import Scope
 
-from rekap.services.dashboard import STATUSES
+from rekap.domain.status import STATUSES
 from rekap.web.cache import Answer, AnswerCache
 from rekap.web.deps import etagged
 from rekap.web.pages import live
@@ -117,7 +117,7 @@ def _common(request: Request, loc: Locale, simulated: bool) -> dict[str, Any]:
 
 
 def html(request: Request, loc: Locale, template: str, **context: Any) -> bytes:
-    simulated = request.app.state.ctx.settings.simulated
+    simulated = request.app.state.services.simulated
     return env.get_template(template).render({**_common(request, loc, simulated), **context}).encode()
 
 

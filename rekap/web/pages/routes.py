@@ -10,10 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from rekap.domain.errors import InvalidInput, NotFound
-from rekap.services import queries
-from rekap.services.context import Context
+from rekap.services.views import json_of
 from rekap.web.cache import Answer
-from rekap.web.deps import CtxDep, etagged
+from rekap.web.deps import Services, ServicesDep, etagged
 from rekap.web.pages import downloads, views
 from rekap.web.pages.i18n import Locale, locale
 from rekap.web.pages.render import Crumb, cached, html, mount_static, render, replace_query
@@ -46,9 +45,9 @@ def pages_not_found(fn: Callable[..., Response]) -> Callable[..., Response]:
     return wrapper
 
 
-def _region(request: Request, ctx: Context, loc: Locale, contest_id: str, code: str, map_mode: str) -> Response:
+def _region(request: Request, svc: Services, loc: Locale, contest_id: str, code: str, map_mode: str) -> Response:
     def build() -> bytes:
-        page = views.region_page(ctx, contest_id, code, loc)
+        page = views.region_page(svc, contest_id, code, loc)
         return html(
             request,
             loc,
@@ -63,17 +62,17 @@ def _region(request: Request, ctx: Context, loc: Locale, contest_id: str, code: 
             map_mode=map_mode,
         )
 
-    body = cached(request, ctx.board.region_version(code, contest_id), build)
+    body = cached(request, svc.real_count.region_version(code, contest_id), build)
     return etagged(request, body, "text/html; charset=utf-8")
 
 
 @router.get("/")
 @pages_not_found
-def index(request: Request, ctx: CtxDep, loc: LocaleDep, map_mode: MapMode = "lead") -> Response:
-    contests = queries.list_contests(ctx)
+def index(request: Request, svc: ServicesDep, loc: LocaleDep, map_mode: MapMode = "lead") -> Response:
+    contests = svc.contests.all()
     if len(contests) == 1:
-        return _region(request, ctx, loc, contests[0].id, contests[0].scope, map_mode)
-    pages = [views.region_page(ctx, c.id, c.scope, loc) for c in contests]
+        return _region(request, svc, loc, contests[0].id, contests[0].scope, map_mode)
+    pages = [views.region_page(svc, c.id, c.scope, loc) for c in contests]
     search_contest = contests[0].id if contests else None
     return render(
         request, loc, "index.html", pages=pages, topics=[p.topic for p in pages], search_contest=search_contest
@@ -83,9 +82,9 @@ def index(request: Request, ctx: CtxDep, loc: LocaleDep, map_mode: MapMode = "le
 @router.get("/c/{contest_id}")
 @pages_not_found
 def contest_page(
-    request: Request, contest_id: str, ctx: CtxDep, loc: LocaleDep, map_mode: MapMode = "lead"
+    request: Request, contest_id: str, svc: ServicesDep, loc: LocaleDep, map_mode: MapMode = "lead"
 ) -> Response:
-    return _region(request, ctx, loc, contest_id, queries.get_contest(ctx, contest_id).scope, map_mode)
+    return _region(request, svc, loc, contest_id, svc.contests.get(contest_id).scope, map_mode)
 
 
 def _csv(request: Request, body: bytes | Answer, filename: str) -> Response:
@@ -95,56 +94,56 @@ def _csv(request: Request, body: bytes | Answer, filename: str) -> Response:
 
 # The downloads come first: "{region_code}" alone would also match "31.71.csv".
 @router.get("/c/{contest_id}/r/{region_code}.csv")
-def region_csv(request: Request, contest_id: str, region_code: str, ctx: CtxDep, loc: LocaleDep) -> Response:
+def region_csv(request: Request, contest_id: str, region_code: str, svc: ServicesDep, loc: LocaleDep) -> Response:
     def build() -> bytes:
-        return downloads.as_csv(downloads.region_table(views.region_page(ctx, contest_id, region_code, loc)))
+        return downloads.as_csv(downloads.region_table(views.region_page(svc, contest_id, region_code, loc)))
 
-    body = cached(request, ctx.board.region_version(region_code, contest_id), build)
+    body = cached(request, svc.real_count.region_version(region_code, contest_id), build)
     return _csv(request, body, f"rekap-{contest_id}-{region_code}.csv")  # fmt: skip
 
 
 @router.get("/c/{contest_id}/r/{region_code}.json")
-def region_json(request: Request, contest_id: str, region_code: str, ctx: CtxDep, loc: LocaleDep) -> Response:
+def region_json(request: Request, contest_id: str, region_code: str, svc: ServicesDep, loc: LocaleDep) -> Response:
     def build() -> bytes:
-        page = views.region_page(ctx, contest_id, region_code, loc)
+        page = views.region_page(svc, contest_id, region_code, loc)
         about = {
             "contest": contest_id,
             "region": region_code,
             "name": page.region.name,
             "provisional": True,
-            "simulated": ctx.settings.simulated,
+            "simulated": svc.simulated,
             "last_seq": page.totals.last_seq,
         }
         return downloads.as_json(downloads.region_table(page), about)
 
-    body = cached(request, ctx.board.region_version(region_code, contest_id), build)
+    body = cached(request, svc.real_count.region_version(region_code, contest_id), build)
     return etagged(request, body, "application/json")
 
 
 @router.get("/c/{contest_id}/r/{region_code}")
 @pages_not_found
 def region(
-    request: Request, contest_id: str, region_code: str, ctx: CtxDep, loc: LocaleDep, map_mode: MapMode = "lead"
+    request: Request, contest_id: str, region_code: str, svc: ServicesDep, loc: LocaleDep, map_mode: MapMode = "lead"
 ) -> Response:
-    return _region(request, ctx, loc, contest_id, region_code, map_mode)
+    return _region(request, svc, loc, contest_id, region_code, map_mode)
 
 
 @router.get("/tps/{tps_code}.csv")
-def tps_csv(request: Request, tps_code: str, ctx: CtxDep, loc: LocaleDep) -> Response:
-    table = downloads.tps_table(tps_page(ctx, tps_code, loc))
+def tps_csv(request: Request, tps_code: str, svc: ServicesDep, loc: LocaleDep) -> Response:
+    table = downloads.tps_table(tps_page(svc, tps_code, loc))
     return _csv(request, downloads.as_csv(table), f"rekap-tps-{tps_code}.csv")  # fmt: skip
 
 
 @router.get("/tps/{tps_code}.json")
-def tps_json(request: Request, tps_code: str, ctx: CtxDep) -> Response:
-    body = queries.tps_detail(ctx, tps_code).model_dump_json().encode()
+def tps_json(request: Request, tps_code: str, svc: ServicesDep) -> Response:
+    body = json_of(svc.tps.detail(tps_code))
     return etagged(request, body, "application/json")
 
 
 @router.get("/tps/{tps_code}")
 @pages_not_found
-def tps(request: Request, tps_code: str, ctx: CtxDep, loc: LocaleDep) -> Response:
-    page = tps_page(ctx, tps_code, loc)
+def tps(request: Request, tps_code: str, svc: ServicesDep, loc: LocaleDep) -> Response:
+    page = tps_page(svc, tps_code, loc)
     crumbs = [
         Crumb(r.name, loc.href(f"/c/{page.link_contest}/r/{r.code}") if page.link_contest else "") for r in page.crumbs
     ]
@@ -160,17 +159,19 @@ def tps(request: Request, tps_code: str, ctx: CtxDep, loc: LocaleDep) -> Respons
 
 
 @router.get("/search")
-def search(request: Request, ctx: CtxDep, loc: LocaleDep, q: Annotated[str, Query(max_length=100)] = "") -> Response:
-    contests = queries.list_contests(ctx)
+def search(
+    request: Request, svc: ServicesDep, loc: LocaleDep, q: Annotated[str, Query(max_length=100)] = ""
+) -> Response:
+    contests = svc.contests.all()
     results = []
-    for r in queries.search(ctx, q):
-        if r["kind"] == "tps":
-            results.append({**r, "kind": "TPS", "href": loc.href(f"/tps/{r['code']}")})
+    for hit in svc.regions.search(q):
+        if hit.kind == "tps":
+            results.append({"code": hit.code, "name": hit.name, "kind": "TPS", "href": loc.href(f"/tps/{hit.code}")})
             continue
-        contest = views.contest_for(contests, r["code"])
+        contest = views.contest_for(contests, hit.code)
         if contest:
-            href = loc.href(f"/c/{contest.id}/r/{r['code']}")
-            results.append({**r, "kind": loc.t(f"level.{r['level']}"), "href": href})
+            href = loc.href(f"/c/{contest.id}/r/{hit.code}")
+            results.append({"code": hit.code, "name": hit.name, "kind": loc.t(f"level.{hit.level}"), "href": href})
     search_contest = contests[0].id if contests else None
     return render(request, loc, "search.html", query=q, results=results, search_contest=search_contest)
 
@@ -188,7 +189,7 @@ def _wall_regions(regions: str) -> list[str]:
 @pages_not_found
 def wall(
     request: Request,
-    ctx: CtxDep,
+    svc: ServicesDep,
     loc: LocaleDep,
     contest_id: str = "",
     regions: Annotated[str, Query(max_length=400)] = "",
@@ -196,14 +197,14 @@ def wall(
     every: Annotated[int, Query(ge=5, le=600)] = 15,
     i: Annotated[int, Query(ge=0, le=1000)] = 0,
 ) -> Response:
-    contests = [queries.get_contest(ctx, contest_id)] if contest_id else queries.list_contests(ctx)
+    contests = [svc.contests.get(contest_id)] if contest_id else svc.contests.all()
     shown = views.wall_slides(contests, _wall_regions(regions))
     if not shown:
         raise NotFound("nothing to show: no contest covers these regions", field="regions")
-    versions = [ctx.board.region_version(code, c) for c, code in shown]
+    versions = [svc.real_count.region_version(code, c) for c, code in shown]
 
     def build() -> bytes:
-        slides = [views.region_page(ctx, c, code, loc, map_width=800) for c, code in shown]
+        slides = [views.region_page(svc, c, code, loc, map_width=800) for c, code in shown]
         current = i % len(slides)
         return html(
             request,

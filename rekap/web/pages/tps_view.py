@@ -7,8 +7,9 @@ from typing import Any
 
 from rekap.domain.regions import is_within
 from rekap.domain.result import COUNT_FIELDS
-from rekap.services import dashboard, queries
-from rekap.services.context import Context
+from rekap.domain.status import status_of
+from rekap.services.views import ContestResultView, ContestView, RegionRef, SubmissionView, TpsView
+from rekap.web.deps import Services
 from rekap.web.pages.i18n import Locale
 from rekap.web.pages.live import colours, tps_topic
 from rekap.web.pages.views import contest_for
@@ -34,7 +35,7 @@ class Line:
 
 @dataclass(frozen=True)
 class HistoryRow:
-    sub: queries.SubmissionOut
+    sub: SubmissionView
     source: str
     role: str
     changes: list[str]  # "field: old → new"; empty for the first report of a TPS
@@ -49,7 +50,7 @@ class Comparison:
 
 @dataclass(frozen=True)
 class ContestSection:
-    contest: queries.ContestOut
+    contest: ContestView
     status: str
     accepted: dict[str, Any] | None
     lines: list[Line]
@@ -62,8 +63,8 @@ class ContestSection:
 
 @dataclass(frozen=True)
 class TpsPage:
-    tps: queries.TpsOut
-    crumbs: list[queries.RegionRef]
+    tps: TpsView
+    crumbs: list[RegionRef]
     link_contest: str | None  # the contest whose region pages the breadcrumb opens
     sections: list[ContestSection]
     topic: str
@@ -97,7 +98,7 @@ def _changes(before: dict[str, int], after: dict[str, int], loc: Locale) -> list
     ]
 
 
-def _history(subs: list[queries.SubmissionOut], loc: Locale) -> list[HistoryRow]:
+def _history(subs: list[SubmissionView], loc: Locale) -> list[HistoryRow]:
     rows = []
     by_seq: dict[int, dict[str, int]] = {}
     previous: dict[str, int] | None = None
@@ -118,9 +119,9 @@ def _history(subs: list[queries.SubmissionOut], loc: Locale) -> list[HistoryRow]
     return rows
 
 
-def _comparison(subs: list[queries.SubmissionOut], loc: Locale) -> Comparison | None:
+def _comparison(subs: list[SubmissionView], loc: Locale) -> Comparison | None:
     """The latest report of each source side by side (a verified correction stands for the officer)."""
-    latest: dict[str, queries.SubmissionOut] = {}
+    latest: dict[str, SubmissionView] = {}
     for s in subs:
         latest["officer" if s.verified else s.source] = s
     if len(latest) < 2:
@@ -135,7 +136,7 @@ def _comparison(subs: list[queries.SubmissionOut], loc: Locale) -> Comparison | 
     return Comparison([source_label(s.source, s.verified, loc) for s in columns], rows)
 
 
-def _lines(contest: queries.ContestOut, accepted: dict[str, Any], loc: Locale) -> list[Line]:
+def _lines(contest: ContestView, accepted: dict[str, Any], loc: Locale) -> list[Line]:
     valid = int(accepted["valid"])
     lines = [
         Line(
@@ -162,12 +163,12 @@ def _finding(f: dict[str, Any], loc: Locale) -> str:
     )
 
 
-def _section(ctx: Context, contest: queries.ContestOut, r: queries.ContestResultOut, loc: Locale) -> ContestSection:
+def _section(svc: Services, contest: ContestView, r: ContestResultView, loc: Locale) -> ContestSection:
     acc = r.accepted
     corrected = bool(acc and acc["source"] == "correction") or any(s.corrects is not None for s in r.submissions)
-    status = dashboard.status_of(acc is not None, r.disagreement, bool(acc and acc["findings"]), corrected)
+    status = status_of(acc is not None, r.disagreement, bool(acc and acc["findings"]), corrected)
     hashes = list(dict.fromkeys(h for s in r.submissions for h in s.photos))
-    sizes = dashboard.photo_sizes(ctx, hashes)
+    sizes = svc.tps.photo_sizes(hashes)
     return ContestSection(
         contest=contest,
         status=status,
@@ -181,15 +182,15 @@ def _section(ctx: Context, contest: queries.ContestOut, r: queries.ContestResult
     )
 
 
-def tps_page(ctx: Context, code: str, loc: Locale) -> TpsPage:
-    tps = queries.tps_detail(ctx, code)
-    contests = {c.id: c for c in queries.list_contests(ctx)}
+def tps_page(svc: Services, code: str, loc: Locale) -> TpsPage:
+    tps = svc.tps.detail(code)
+    contests = {c.id: c for c in svc.contests.all()}
     link = contest_for(list(contests.values()), tps.kelurahan.code)
     crumbs = [r for r in tps.path if link is None or is_within(r.code, link.scope)]
     return TpsPage(
         tps=tps,
         crumbs=crumbs,
         link_contest=link.id if link else None,
-        sections=[_section(ctx, contests[r.contest], r, loc) for r in tps.results],
+        sections=[_section(svc, contests[r.contest], r, loc) for r in tps.results],
         topic=tps_topic(code),
     )

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
 
 from rekap.domain.regions import is_within
-from rekap.services import dashboard, queries
-from rekap.services.context import Context
-from rekap.services.dashboard import TpsRow
+from rekap.services.views import ContestView, RegionRef, TotalsView, TpsStatus
+from rekap.web.deps import Services
 from rekap.web.geo import Atlas, Shape
 from rekap.web.pages.i18n import Locale
 from rekap.web.pages.live import colours, live_values, region_topic
@@ -30,7 +29,7 @@ class TpsLine:
     cells: list[tuple[str, str, str]]  # CSS class, live key, text
 
 
-def tps_lines(rows: list[TpsRow], numbers: list[int], values: dict[str, str], loc: Locale) -> list[TpsLine]:
+def tps_lines(rows: list[TpsStatus], numbers: list[int], values: dict[str, str], loc: Locale) -> list[TpsLine]:
     lines = []
     for r in rows:
         p = r.code + "|"
@@ -92,13 +91,13 @@ def stream_of(url: str | None) -> Stream | None:
 
 @dataclass(frozen=True)
 class RegionPage:
-    contest: queries.ContestOut
-    totals: queries.TotalsOut
-    region: queries.RegionRef
-    crumbs: list[queries.RegionRef]  # from the contest's scope down to the parent
+    contest: ContestView
+    totals: TotalsView
+    region: RegionRef
+    crumbs: list[RegionRef]  # from the contest's scope down to the parent
     values: dict[str, str]
     tps: list[TpsLine]
-    rows: list[TpsRow]  # the same TPS as data, for downloads
+    rows: list[TpsStatus]  # the same TPS as data, for downloads
     map: MapView | None
     stream: Stream | None
     child_streams: dict[str, str]
@@ -106,13 +105,13 @@ class RegionPage:
     topic: str
 
 
-def region_page(ctx: Context, contest_id: str, code: str, loc: Locale, map_width: int = MAP_WIDTH) -> RegionPage:
-    contest = queries.get_contest(ctx, contest_id)
-    totals = queries.totals_for(ctx, contest_id, code)
+def region_page(svc: Services, contest_id: str, code: str, loc: Locale, map_width: int = MAP_WIDTH) -> RegionPage:
+    contest = svc.contests.get(contest_id)
+    totals = svc.real_count.totals(contest_id, code)
     region = totals.region
-    tps = dashboard.kelurahan_tps(ctx, contest_id, code) if region.level == 4 else []
+    tps = svc.tps.kelurahan(contest_id, code) if region.level == 4 else []
     kids = [c.region.code for c in totals.children]
-    links = dashboard.streams_of(ctx, [code, *kids])
+    links = svc.regions.streams_of([code, *kids])
     # a region above the scope (the nation for a provincial contest) has no map of its own
     drawable = is_within(code, contest.scope) and region.level < 4
     values = live_values(contest, totals, tps, loc)
@@ -132,11 +131,11 @@ def region_page(ctx: Context, contest_id: str, code: str, loc: Locale, map_width
     )
 
 
-def contest_for(contests: list[queries.ContestOut], code: str) -> queries.ContestOut | None:
+def contest_for(contests: list[ContestView], code: str) -> ContestView | None:
     """The contest whose pages a link to this region should open: the first one that covers it."""
     return next((c for c in contests if is_within(code, c.scope)), None)
 
 
-def wall_slides(contests: list[queries.ContestOut], regions: list[str]) -> list[tuple[str, str]]:
+def wall_slides(contests: list[ContestView], regions: list[str]) -> list[tuple[str, str]]:
     """(contest, region) of each slide: the chosen regions that a contest covers, or else its scope."""
     return [(c.id, code) for c in contests for code in regions or [c.scope] if is_within(code, c.scope)]

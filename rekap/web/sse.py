@@ -1,6 +1,6 @@
 """Server-Sent Events at /api/v1/events: the live values of the pages readers have open, coalesced and diffed.
 
-One hub per event loop listens to the bus, which also announces what other processes committed (the follower).
+One hub per event loop listens to every commit (other processes' too, through the follower).
 Commits only mark (region, contest) totals and TPS as touched; at most every MIN_GAP seconds the hub recomputes
 the touched topics once, whatever the number of readers, and sends each reader only the values that changed.
 A reader who (re)connects first gets all values of its topics.
@@ -20,9 +20,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from rekap.domain.errors import InvalidInput, RekapError
-from rekap.services.bus import Committed
-from rekap.services.context import Context
-from rekap.web.deps import ctx_of
+from rekap.log.commits import Committed
+from rekap.web.deps import Services, services_of
 from rekap.web.pages import live
 from rekap.web.pages.i18n import DEFAULT_LANG, LANGS, locale
 
@@ -101,14 +100,14 @@ class _TopicState:
 
 
 class Hub:
-    def __init__(self, ctx: Context, loop: asyncio.AbstractEventLoop) -> None:
-        self.ctx, self.loop = ctx, loop
+    def __init__(self, svc: Services, loop: asyncio.AbstractEventLoop) -> None:
+        self.svc, self.loop = svc, loop
         self._topics: dict[Topic, _TopicState] = {}
         self._lock = threading.Lock()  # guards what the writer thread hands over
         self._totals: set[tuple[str, str]] = set()
         self._tps: set[str] = set()
         self._wake = asyncio.Event()
-        self._unsubscribe = ctx.bus.subscribe(self._on_commit)
+        self._unsubscribe = svc.subscribe(self._on_commit)
         self._task = loop.create_task(self._run())
 
     def _on_commit(self, event: Committed) -> None:
@@ -193,7 +192,7 @@ class Hub:
         out = {}
         for topic in topics:
             try:
-                out[topic] = live.region_live(self.ctx, topic.contest, topic.code, locale(topic.lang))
+                out[topic] = live.region_live(self.svc, topic.contest, topic.code, locale(topic.lang))
             except RekapError:  # an unknown contest or region: its readers simply get nothing
                 continue
         return out
@@ -205,7 +204,7 @@ def hub_for(request: Request) -> Hub:
     if hub is None or hub.loop is not loop:  # first reader, or the app runs in a new loop (a restarted server)
         if hub is not None:
             hub.close()
-        hub = request.app.state.event_hub = Hub(ctx_of(request), loop)
+        hub = request.app.state.event_hub = Hub(services_of(request), loop)
     return hub
 
 

@@ -1,8 +1,9 @@
-"""Rebuilding from the log, verifying a log (local, exported or remote) and exporting everything for audit."""
+"""`rekap verify`: re-check a log (this instance's, an export, or a running instance's over its public API) from
+scratch: every link of the chain, the findings each result records against the rules of its version, every
+total recomputed by the same fold, and every photo's hash."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -11,16 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 
 from rekap.domain.errors import InvalidInput
 from rekap.domain.fold import TOTALS_COUNTS, State, apply
-from rekap.domain.log import GENESIS, Entry, canonical_text, check_link
-from rekap.services.context import Context
-from rekap.store import tables as t
-from rekap.store.ledger import entry_from_row, stream_log
-from rekap.store.projection import totals_row
-from rekap.store.rebuild import Rebuilt
+from rekap.domain.log import GENESIS, Entry, check_link
+from rekap.domain.result import Result
+from rekap.domain.rules import Finding, TpsFacts, check, known_version
+from rekap.log.reader import read_entries
+from rekap.services.real_count import totals_row
+from rekap.store import log_table
+from rekap.store import photos as stored_photos
+from rekap.store import results as stored_results
+from rekap.store import totals as stored_totals
+from rekap.store.db import Database
+from rekap.store.photo_files import PhotoFiles
 
 Progress = Callable[[int, int], None]
 TOTAL_FIELDS = (*TOTALS_COUNTS, "votes")
@@ -42,6 +47,8 @@ class VerifyReport:
     head_hash: str = GENESIS
     broken_seq: int | None = None
     broken_reason: str | None = None
+    findings_mismatches: list[int] = field(default_factory=list)  # result entries whose findings break their rules
+    rules_unknown: set[int] = field(default_factory=set)  # rules versions newer than this verifier knows
     photos_checked: int = 0
     photos_bad: list[str] = field(default_factory=list)
     photos_missing: list[str] = field(default_factory=list)
@@ -52,11 +59,25 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
-        return self.broken_seq is None and not self.photos_bad and not self.totals_mismatches and not self.head_note
+        return (
+            self.broken_seq is None
+            and not self.findings_mismatches
+            and not self.photos_bad
+            and not self.totals_mismatches
+            and not self.head_note
+        )
 
 
-def rebuild(ctx: Context, progress: Progress | None = None, parts: int = 1) -> Rebuilt:
-    return ctx.ledger.rebuild(progress, parts)
+def _recheck(state: State, e: Entry, report: VerifyReport) -> None:
+    """A result's recorded findings must be what the rules of its recorded version find."""
+    p = e.payload
+    version = int(p.get("rules", 1))
+    if not known_version(version):
+        report.rules_unknown.add(version)
+        return
+    recorded = tuple(Finding(**f) for f in p["findings"])
+    if check(Result.from_payload(p["result"]), TpsFacts(dpt=state.tps[p["tps"]].dpt), version) != recorded:
+        report.findings_mismatches.append(e.seq)
 
 
 def verify_chain(
@@ -67,20 +88,23 @@ def verify_chain(
     prev, seq = GENESIS, 1
     for e in entries:
         broken = check_link(e, seq, prev)
-        if broken is None:
-            try:
-                apply(state, e)
-            except (KeyError, TypeError, ValueError) as exc:
-                broken_reason = f"entry cannot be applied: {type(exc).__name__}: {exc}"
-                report.broken_seq, report.broken_reason = e.seq, broken_reason
-                return state
-        else:
+        if broken is not None:
             report.broken_seq, report.broken_reason = broken.seq, broken.reason
+            return state
+        try:
+            apply(state, e)
+            if e.kind == "result.submitted":
+                _recheck(state, e, report)
+        except (KeyError, TypeError, ValueError) as exc:
+            report.broken_seq = e.seq
+            report.broken_reason = f"entry cannot be applied: {type(exc).__name__}: {exc}"
             return state
         report.entries, report.head_seq, report.head_hash = seq, e.seq, e.hash
         prev, seq = e.hash, seq + 1
         if progress and seq % 500 == 0:
             progress(seq, total)
+    if progress:
+        progress(report.head_seq, total or report.head_seq)
     return state
 
 
@@ -94,13 +118,13 @@ def compare_totals(
         key = (row["region"], row["contest"])
         seen.add(key)
         mine = state.totals.get(key)
-        expected = totals_row(key, mine) if mine else None
+        expected = totals_row(*key, mine) if mine else None
         report.totals_checked += 1
         for f in TOTAL_FIELDS:
-            want = (json.loads(expected[f]) if f == "votes" else expected[f]) if expected else None
+            want = expected[f] if expected else None
             got = row[f]
             if f == "votes":
-                got = {str(k): v for k, v in got.items()}
+                got = {str(k): v for k, v in sorted(got.items())}
             if want != got:
                 report.totals_mismatches.append(Mismatch(key[0], key[1], f, want, got))
     for key in state.totals.keys() - seen:
@@ -114,21 +138,22 @@ def _check_photo_bytes(name: str, data: bytes, report: VerifyReport) -> None:
         report.photos_bad.append(name)
 
 
-def verify_local(ctx: Context, progress: Progress | None = None) -> VerifyReport:
+def verify_local(db: Database, files: PhotoFiles, progress: Progress | None = None) -> VerifyReport:
+    """This instance: its log, its stored totals and its photo files."""
     report = VerifyReport()
-    with ctx.db.reader.connect() as conn:
-        head = conn.execute(select(t.log_head)).one()
-        state = verify_chain(stream_log(conn, head.seq), report, progress, head.seq)
-        if report.broken_seq is None and (head.seq, head.hash) != (report.head_seq, report.head_hash):
-            report.head_note = f"log_head says seq {head.seq} but the chain ends at {report.head_seq}"
-        published = [dict(r._mapping) | {"votes": json.loads(r.votes)} for r in conn.execute(select(t.totals))]
-        photos = [r.sha256 for r in conn.execute(select(t.photos.c.sha256))]
-        refs = {p for r in conn.execute(select(t.submissions.c.photos)) for p in json.loads(r.photos)}
+    with db.reader.connect() as conn:
+        head_seq, head_hash = log_table.head(conn)
+        state = verify_chain(read_entries(conn, upto=head_seq), report, progress, head_seq)
+        if report.broken_seq is None and (head_seq, head_hash) != (report.head_seq, report.head_hash):
+            report.head_note = f"log_head says seq {head_seq} but the chain ends at {report.head_seq}"
+        published = [totals_row(r, c, x) for (r, c), x in stored_totals.every_row(conn).items()]
+        photos = stored_photos.all_hashes(conn)
+        refs = stored_results.photo_refs(conn)
     if report.broken_seq is None:
         compare_totals(state, published, report)
     for sha in photos:
-        if ctx.photos.has(sha):
-            _check_photo_bytes(sha, ctx.photos.read_original(sha), report)
+        if files.has(sha):
+            _check_photo_bytes(sha, files.read_original(sha), report)
         else:
             report.photos_missing.append(sha)
     report.photos_missing += sorted(refs - set(photos))
@@ -144,6 +169,7 @@ def _read_jsonl(path: Path) -> Iterator[Entry]:
 
 
 def verify_export(directory: Path, progress: Progress | None = None) -> VerifyReport:
+    """A directory written by `rekap export`."""
     log_file = directory / "log.jsonl"
     if not log_file.exists():
         raise InvalidInput(f"{directory} has no log.jsonl; is it a rekap export?", field="export")
@@ -184,6 +210,7 @@ def _remote_entries(client: httpx.Client, base: str) -> Iterator[Entry]:
 
 
 def verify_url(base: str, progress: Progress | None = None, client: httpx.Client | None = None) -> VerifyReport:
+    """A running instance, through its public API only: what any citizen can check."""
     base = base.rstrip("/")
     client = client or httpx.Client(timeout=60)
     report = VerifyReport()
@@ -204,61 +231,3 @@ def verify_url(base: str, progress: Progress | None = None, client: httpx.Client
         compare_totals(state, published, report, frozenset(newer))
     report.photos_note = "the public serves re-encoded photos; check originals with an export (rekap export)"
     return report
-
-
-def export(ctx: Context, directory: Path, progress: Progress | None = None) -> dict[str, Any]:
-    """Write log.jsonl, photos/ (originals), totals.json/.csv and accepted.csv: all anyone needs to re-verify."""
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "photos").mkdir(exist_ok=True)
-    n = 0
-    with ctx.db.reader.connect() as conn, (directory / "log.jsonl").open("w", encoding="utf-8") as f:
-        if not ctx.db.is_sqlite:  # one snapshot for log, totals and results (SQLite's read transaction is one)
-            conn.execution_options(isolation_level="REPEATABLE READ")
-        head = conn.execute(select(t.log_head)).one()
-        for row in conn.execute(select(t.log).where(t.log.c.seq <= head.seq).order_by(t.log.c.seq)).yield_per(2000):
-            f.write(canonical_text(entry_from_row(row).to_dict()) + "\n")
-            n += 1
-            if progress and n % 1000 == 0:
-                progress(n, head.seq)
-        totals = [
-            dict(r._mapping) | {"votes": json.loads(r.votes)}
-            for r in conn.execute(select(t.totals).order_by(t.totals.c.contest, t.totals.c.region))
-        ]
-        accepted = [dict(r._mapping) for r in conn.execute(select(t.accepted).order_by(t.accepted.c.tps))]
-        photo_hashes = [r.sha256 for r in conn.execute(select(t.photos.c.sha256))]
-    (directory / "totals.json").write_text(
-        json.dumps({"head_seq": head.seq, "head_hash": head.hash, "totals": totals}, indent=1)
-    )
-    _write_csv(directory / "totals.csv", totals, flatten_votes=True)
-    _write_csv(directory / "accepted.csv", accepted, flatten_votes=True)
-    copied = 0
-    for sha in photo_hashes:
-        if ctx.photos.has(sha):
-            dest = directory / "photos" / sha[:2] / sha
-            if not dest.exists():
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_bytes(ctx.photos.read_original(sha))
-            copied += 1
-    manifest = {
-        "head_seq": head.seq,
-        "head_hash": head.hash,
-        "entries": n,
-        "photos": copied,
-        "totals": len(totals),
-        "simulated": ctx.settings.simulated,
-    }
-    (directory / "manifest.json").write_text(json.dumps(manifest, indent=1))
-    return manifest
-
-
-def _write_csv(path: Path, rows: list[dict[str, Any]], flatten_votes: bool) -> None:
-    numbers = sorted(
-        {int(k) for r in rows for k in (r["votes"] if isinstance(r["votes"], dict) else json.loads(r["votes"]))}
-    )
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        base = [k for k in (rows[0].keys() if rows else []) if k != "votes"]
-        w.writerow(base + [f"votes_{n}" for n in numbers])
-        for r in rows:
-            votes = r["votes"] if isinstance(r["votes"], dict) else json.loads(r["votes"])
-            w.writerow([r[k] for k in base] + [votes.get(str(n), 0) for n in numbers])

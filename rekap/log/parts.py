@@ -24,14 +24,15 @@ from multiprocessing.connection import Connection as Pipe
 from multiprocessing.connection import wait
 from typing import Any
 
-import psycopg
-from sqlalchemy import Connection, Table, text
+from sqlalchemy import Connection, Table
 
-from rekap.domain.fold import TOTALS_COUNTS, State, Totals, apply
+from rekap.domain.fold import State, Totals, apply
 from rekap.domain.log import Entry
 from rekap.domain.regions import NATION
-from rekap.store import codec
+from rekap.log.reader import read_entries
+from rekap.store import log_table
 from rekap.store import tables as t
+from rekap.store.db import connect
 from rekap.store.projection import (
     Row,
     accepted_values,
@@ -49,9 +50,6 @@ PROGRESS_EVERY = 5000
 FROM_EVERY_PART = (t.accepted, t.tps)
 FROM_THE_FIRST = (t.regions, t.elections, t.contests, t.streams)
 _RESULT = "result.submitted"
-# the province of a result's TPS, read from its canonical payload text (keys sorted, so "tps" is top-level and
-# unique: no value of a result payload holds an object with that key); each part re-checks it after decoding
-_PROVINCE_SQL = "substr(payload, strpos(payload, '\"tps\":\"') + 7, 2)"
 
 
 @dataclass(frozen=True)
@@ -90,12 +88,6 @@ def plan_parts(tps_per_province: dict[str, int], n: int) -> list[Part]:
     return [Part(i, sets[i], everyone - sets[i], i == 0) for i in range(n)]
 
 
-def tps_per_province(conn: Connection) -> dict[str, int]:
-    """From the projection as it stands (before it is emptied): only to balance the parts."""
-    rows = conn.execute(text("SELECT substr(code, 1, 2), count(*) FROM tps GROUP BY 1"))
-    return {str(p): int(n) for p, n in rows}
-
-
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _CONSTANTS: dict[object, str] = {None: "\\N", True: "t", False: "f"}
 
@@ -119,18 +111,16 @@ def _field(v: Any) -> str:
 # --- in each part's process ---------------------------------------------------------------------------------
 
 
-def _log(dsn: str, head_seq: int, part: Part) -> Iterator[Entry]:
-    where = f"kind <> '{_RESULT}' OR {'NOT ' if part.rest else ''}{_PROVINCE_SQL} = ANY(%s)"
-    provinces = sorted(part.others if part.rest else part.provinces)
-    with psycopg.connect(dsn) as conn, conn.cursor(name="log") as cur:
-        cur.itersize = 5000
-        cur.execute(
-            f"SELECT seq, prev_hash, hash, kind, payload, actor, at FROM log WHERE seq <= %s AND ({where}) "
-            "ORDER BY seq",
-            (head_seq, provinces),
-        )
-        for seq, prev_hash, hash_, kind, payload, actor, at in cur:
-            yield Entry(seq, prev_hash, hash_, kind, codec.loads(payload), actor, at)
+def _log(url: str, head_seq: int, part: Part) -> Iterator[Entry]:
+    """The entries of the part: every one about no province, and those about the part's provinces (indexed by
+    the log's province column; each part re-checks the province of what it is sent after decoding)."""
+    db = connect(url)
+    try:
+        with db.reader.connect() as conn:
+            provinces = part.others if part.rest else part.provinces
+            yield from read_entries(conn, upto=head_seq, provinces=provinces, other_provinces=part.rest)
+    finally:
+        db.dispose()
 
 
 def _own_tps(e: Entry, part: Part) -> Entry:
@@ -203,13 +193,13 @@ def _chunks(rows: Iterable[Row]) -> list[bytes]:
     return [*out, last] if last is not None else out
 
 
-def fold_part(dsn: str, head_seq: int, part: Part, pipe: Pipe) -> None:
+def fold_part(url: str, head_seq: int, part: Part, pipe: Pipe) -> None:
     """A part's process: fold, then send its rows table by table, its totals and what it counted."""
     gc.disable()  # millions of objects, no cycles
     try:
         state, results, entries = State(), 0, 0
         out = _Sender(pipe)
-        for e in _log(dsn, head_seq, part):
+        for e in _log(url, head_seq, part):
             entries += 1
             if e.kind == _RESULT:
                 if not part.owns(e.payload["tps"][:2]):
@@ -252,13 +242,13 @@ def fold_part(dsn: str, head_seq: int, part: Part, pipe: Pipe) -> None:
 class _Parts:
     """The parts' processes and what each has sent so far."""
 
-    def __init__(self, dsn: str, head_seq: int, parts: list[Part]) -> None:
+    def __init__(self, url: str, head_seq: int, parts: list[Part]) -> None:
         spawn = mp.get_context("spawn")  # a fresh interpreter: nothing of this process's connections or threads
         self.pipes: list[Pipe] = []
         self.procs = []
         for part in parts:
             recv, send = spawn.Pipe(duplex=False)
-            proc = spawn.Process(target=fold_part, args=(dsn, head_seq, part, send), daemon=True)
+            proc = spawn.Process(target=fold_part, args=(url, head_seq, part, send), daemon=True)
             proc.start()
             send.close()
             self.pipes.append(recv)
@@ -286,11 +276,11 @@ class _Parts:
 
 
 def rebuild_in_parts(
-    conn: Connection, dsn: str, head_seq: int, parts: list[Part], progress: Callable[[int, int], None] | None
+    conn: Connection, url: str, head_seq: int, parts: list[Part], progress: Callable[[int, int], None] | None
 ) -> Rebuilt:
     """Fold the log up to `head_seq` in the parts' processes and copy their rows in on `conn` (whose
     transaction holds the write lock and has emptied the projections)."""
-    running = _Parts(dsn, head_seq, parts)
+    running = _Parts(url, head_seq, parts)
     try:
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         _copy_streaming(cur, running, progress, head_seq)  # submissions, while the parts fold
@@ -314,9 +304,7 @@ def rebuild_in_parts(
     finally:
         running.close()
     results = sum(d[1] for d in done)
-    logged = conn.execute(
-        text("SELECT count(*) FROM log WHERE kind = :k AND seq <= :s"), {"k": _RESULT, "s": head_seq}
-    ).scalar_one()
+    logged = log_table.count_of_kind(conn, _RESULT, head_seq)
     if results != logged or any(d[0] != head_seq - logged for d in done):
         raise RuntimeError(f"the parts folded {results} results of the log's {logged}: rebuild abandoned")
     if progress:
@@ -363,10 +351,7 @@ def merge_totals(parts: list[dict[tuple[str, str], Totals]]) -> dict[tuple[str, 
             if have is None:
                 merged[key] = x.copy()
                 continue
-            for number, v in x.votes.items():
-                have.votes[number] = have.votes.get(number, 0) + v
-            for count in TOTALS_COUNTS:  # every count of a totals row is a sum
-                setattr(have, count, getattr(have, count) + getattr(x, count))
+            have.add(x)  # every count of a totals row is a sum
             if x.last_seq > have.last_seq:
                 have.last_seq, have.updated_at = x.last_seq, x.updated_at
     return merged

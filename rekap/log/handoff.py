@@ -1,5 +1,5 @@
-"""One log writer per machine. With several web workers, `rekap serve` writes in its own main process: each
-worker forwards a submission over a Unix socket and awaits the answer, so one group commit gathers every
+"""The hand-off to the machine's one log writer. With several web workers, `rekap serve` writes in its own main
+process: each worker forwards a submission over a Unix socket and awaits the answer, so one group commit gathers every
 worker's submissions, nothing is folded twice to be written, and no worker waits for another's write lock
 (nor holds its GIL through a batch while it serves reads).
 
@@ -31,7 +31,7 @@ from typing import Any
 
 from rekap.domain.errors import RekapError, WriterUnavailable
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 FRAME = struct.Struct("!I")  # each message: its length, then the pickle
 RETRY_AFTER = 1.0  # seconds a worker writes itself after failing to reach the writer, before it tries again
 Handler = Callable[..., Awaitable[object]]
@@ -135,7 +135,7 @@ class WriterClient:
                 reader, writer = await asyncio.open_unix_connection(str(self.path))
             except OSError as exc:
                 self._failed_at = time.monotonic()
-                log.warning("log writer at %s not reachable (%s): this worker writes itself", self.path, exc)
+                logger.warning("log writer at %s not reachable (%s): this worker writes itself", self.path, exc)
                 return None
             self._line = _Line(reader, writer)
             return self._line
@@ -162,7 +162,7 @@ class WriterClient:
 
 class WriterServer:
     """The writer's end, on an event loop of its own thread: runs `handle(*args)` for each call as it comes
-    (the handler's ledger batches whatever arrives together) and answers on the same connection."""
+    (the handler's log writer batches whatever arrives together) and answers on the same connection."""
 
     def __init__(self, path: Path, handle: Handler) -> None:
         self.path = path
@@ -226,12 +226,12 @@ class WriterServer:
         except RekapError as err:
             answer = (rid, False, err)
         except Exception:
-            log.exception("log writer failed a call")
+            logger.exception("log writer failed a call")
             answer = (rid, False, WriterUnavailable(FAILED))
         try:
             outbox.send(answer)
         except Exception:  # an answer that cannot be pickled must not leave the worker waiting forever
-            log.exception("log writer could not send an answer")
+            logger.exception("log writer could not send an answer")
             outbox.send((rid, False, WriterUnavailable(FAILED)))
 
 

@@ -1,9 +1,9 @@
 """The committed read model: every total, the region tree and the contests as of the last commit this process
 has seen, in memory, so public totals and live pages cost no database round trip.
 
-It is fed by the bus, which speaks only after a commit (this process's own writes and, through the follower,
-other processes'). The fold in memory runs ahead inside a write transaction that may still roll back; the read
-model never does, so a reader never sees a number that was not committed.
+It hears of every commit (this process's own writes and, through the follower, other processes'), subscribed to
+the log writer's feed at start-up. The fold in memory runs ahead inside a write transaction that may still roll
+back; the read model never does, so a reader never sees a number that was not committed.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from rekap.domain.contest import Contest
 from rekap.domain.fold import State, Totals
 from rekap.domain.regions import NATION, NATION_NAME, Region, is_within, path_of
-from rekap.services.bus import Bus, Committed
-from rekap.store.ledger import Ledger
+from rekap.log.commits import Committed
+from rekap.log.writer import LogWriter
 
 #: Entry kinds that change names, the tree or the contests (results and tokens change none of them).
 TREE_KINDS = frozenset({"regions.imported", "election.defined"})
@@ -62,28 +62,27 @@ def _structure_of(state: State) -> Structure:
     return Structure(state.structure_seq, RegionTree(state.regions.values()), dict(state.contests), names)
 
 
-class Board:
-    """Committed totals per (region, contest). Loaded whole on first use, then kept current by the bus."""
+class ReadModel:
+    """Committed totals per (region, contest). Loaded whole on first use, then kept current by `heard`."""
 
-    def __init__(self, ledger: Ledger, bus: Bus) -> None:
-        self._ledger = ledger
+    def __init__(self, writer: LogWriter) -> None:
+        self._writer = writer
         self._totals: dict[tuple[str, str], Totals] = {}
         self._structure: Structure | None = None
         self._tps_seq: dict[str, int] = {}
         self.seq = 0  # the last committed entry folded in
-        bus.subscribe(self._on_commit)
 
     @property
     def structure(self) -> Structure:
         s = self._structure
         if s is None:
-            self._ledger.read_committed(self._load)
+            self._writer.read_committed(self._load)
             s = self._structure
             assert s is not None
         return s
 
     def totals(self, region: str, contest: str) -> Totals | None:
-        self.structure  # noqa: B018 - loads the board on first use
+        self.structure  # noqa: B018 - loads the read model on first use
         return self._totals.get((region, contest))
 
     def region_version(self, region: str, contest: str) -> tuple[int, int] | None:
@@ -97,17 +96,17 @@ class Board:
         return (self._tps_seq.get(tps, 0), self.structure.seq)
 
     def _load(self, state: State) -> None:
-        """Under the ledger's lock, with no write in flight: the state is the committed one."""
+        """Under the writer's lock, with no write in flight: the state is the committed one."""
         self._totals = {k: t.copy() for k, t in state.totals.items()}
         self._tps_seq = dict(state.tps_seq)
         self.seq = state.seq
         self._structure = _structure_of(state)
 
-    def _on_commit(self, event: Committed) -> None:
-        # the writer's thread, still under the ledger's lock, right after the commit
+    def heard(self, event: Committed) -> None:
+        """A commit (on the writer's thread, still under its lock, right after the commit)."""
         if self._structure is None:
             return  # never read yet: the first read loads everything
-        state = self._ledger.peek()
+        state = self._writer.peek()
         if state is None:
             return
         if event.seq - len(event.kinds) != self.seq:  # entries folded without us (a reload): take it all again

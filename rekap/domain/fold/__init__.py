@@ -1,0 +1,53 @@
+"""The one fold: `apply(state, entry)` turns the log into the projection and the totals of every tier.
+
+`apply` does no I/O and depends only on the state and the entry, so the server, `rekap rebuild` and `rekap
+verify` all get the same answer from the same log. It updates the state in place (a national election does not
+fit in copies) and returns what changed, so a store can persist just that. Each kind of entry has its handler:
+the layout of the election in `structure`, submissions in `results`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rekap.domain.fold import results, structure
+from rekap.domain.fold.results import RANKS, rank_of
+from rekap.domain.fold.state import Accepted, Changes, LoggedSubmission, State, TotalsPath
+from rekap.domain.fold.totals import TOTALS_COUNTS, Totals, add_along
+from rekap.domain.log import Entry
+
+__all__ = [
+    "HANDLERS",
+    "RANKS",
+    "TOTALS_COUNTS",
+    "Accepted",
+    "Changes",
+    "LoggedSubmission",
+    "State",
+    "Totals",
+    "TotalsPath",
+    "add_along",
+    "apply",
+    "rank_of",
+]
+
+Handler = Callable[[State, Entry], Changes]
+
+#: every kind of entry the log may hold, and how it folds
+HANDLERS: dict[str, Handler] = {
+    "regions.imported": structure.regions_imported,
+    "tps.imported": structure.tps_imported,
+    "election.defined": structure.election_defined,
+    "result.submitted": results.result_submitted,
+    "token.created": structure.nothing,
+    "token.revoked": structure.nothing,
+    "stream.set": structure.stream_set,
+}
+
+
+def apply(state: State, entry: Entry) -> Changes:
+    changes = HANDLERS[entry.kind](state, entry)
+    state.seq, state.head = entry.seq, entry.hash
+    if entry.kind != "result.submitted":
+        state.structure_seq = entry.seq
+    return changes

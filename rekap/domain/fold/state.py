@@ -1,0 +1,116 @@
+"""What the fold keeps: the state of the whole log, and what one entry changed of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rekap.domain.contest import Contest, Election
+from rekap.domain.fold.totals import Totals
+from rekap.domain.regions import NATION, NATION_NAME, Region, is_within, path_of
+from rekap.domain.result import Result, Source
+from rekap.domain.rules import Finding
+from rekap.domain.tps import Tps
+
+
+@dataclass(slots=True)
+class Accepted:
+    """The result that counts for one TPS×contest, and the submission it comes from."""
+
+    seq: int
+    rank: int
+    source: str
+    result: Result
+    findings: tuple[Finding, ...]
+    at: str
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.findings)
+
+
+@dataclass(slots=True)
+class LoggedSubmission:
+    """A submission as the log holds it: who reported what, with the findings recorded when it was checked."""
+
+    seq: int
+    tps: str
+    contest: str
+    source: Source
+    result: Result
+    photos: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    corrects: int | None
+    reason: str | None
+    verified: bool
+    actor: str
+    at: str
+    rules: int
+    accepted: bool = False  # whether it became the accepted result when it was folded
+
+
+@dataclass(slots=True)
+class Changes:
+    """What one entry (or one batch of entries) changed; the store persists exactly these."""
+
+    regions: list[Region] = field(default_factory=list)
+    tps: list[Tps] = field(default_factory=list)
+    contests: list[Contest] = field(default_factory=list)
+    elections: list[Election] = field(default_factory=list)
+    submissions: list[LoggedSubmission] = field(default_factory=list)
+    accepted: set[tuple[str, str]] = field(default_factory=set)
+    totals: set[tuple[str, str]] = field(default_factory=set)
+    streams: list[tuple[str, str]] = field(default_factory=list)
+
+    def merge(self, other: Changes) -> None:
+        self.regions += other.regions
+        self.tps += other.tps
+        self.contests += other.contests
+        self.elections += other.elections
+        self.submissions += other.submissions
+        self.accepted |= other.accepted
+        self.totals |= other.totals
+        self.streams += other.streams
+
+
+#: the keys and the totals of the regions a result adds up to (see State.totals_on_path)
+TotalsPath = tuple[tuple[tuple[str, str], ...], tuple[Totals, ...]]
+
+
+def _nation() -> dict[str, Region]:
+    return {NATION: Region(NATION, NATION_NAME, 0, "")}
+
+
+@dataclass(slots=True)
+class State:
+    seq: int = 0
+    head: str = "0" * 64
+    regions: dict[str, Region] = field(default_factory=_nation)
+    tps: dict[str, Tps] = field(default_factory=dict)
+    elections: dict[str, Election] = field(default_factory=dict)
+    contests: dict[str, Contest] = field(default_factory=dict)
+    accepted: dict[tuple[str, str], Accepted] = field(default_factory=dict)
+    #: the latest result each source label reported, per TPS×contest (the accepted one is the same object)
+    latest_by_source: dict[tuple[str, str], dict[str, Result]] = field(default_factory=dict)
+    disagreeing: set[tuple[str, str]] = field(default_factory=set)
+    totals: dict[tuple[str, str], Totals] = field(default_factory=dict)
+    streams: dict[str, str] = field(default_factory=dict)
+    submission_count: int = 0
+    tps_seq: dict[str, int] = field(default_factory=dict)  # last submission per TPS: versions TPS answers
+    structure_seq: int = 0  # last entry that changed names, TPS, contests or streams rather than results
+    _paths: dict[tuple[str, str], TotalsPath] = field(default_factory=dict)
+
+    def totals_on_path(self, kelurahan: str, contest: Contest) -> TotalsPath:
+        """The keys and the totals of every region from `kelurahan` up to the contest's scope, nearest first.
+
+        Cached per kelurahan and contest: a result changes all of them, and a contest never changes scope."""
+        p = self._paths.get((kelurahan, contest.id))
+        if p is None:
+            keys = tuple((c, contest.id) for c in path_of(kelurahan) if is_within(c, contest.scope))
+            p = self._paths[(kelurahan, contest.id)] = (keys, tuple(self.totals_of(*k) for k in keys))
+        return p
+
+    def totals_of(self, region: str, contest: str) -> Totals:
+        t = self.totals.get((region, contest))
+        if t is None:
+            t = self.totals[(region, contest)] = Totals()
+        return t

@@ -1,0 +1,62 @@
+"""Reads of regions, TPS and plenary streams as the projection holds them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, func, select, text, true
+
+from rekap.domain.regions import NATION, Region, level_of
+from rekap.store import tables as t
+
+
+def all_regions(conn: Connection) -> list[Region]:
+    return [Region(r.code, r.name, r.level, r.parent) for r in conn.execute(select(t.regions))]
+
+
+def tps_count(conn: Connection, code: str) -> int:
+    """TPS in a region (the nation: all of them)."""
+    c = t.tps.c
+    where = c.kelurahan == code if level_of(code) == 4 else c.kelurahan.like(code + ".%") if code != NATION else true()
+    return int(conn.execute(select(func.count()).select_from(t.tps).where(where)).scalar_one())
+
+
+def tps_per_province(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(text("SELECT substr(code, 1, 2), count(*) FROM tps GROUP BY 1"))
+    return {str(p): int(n) for p, n in rows}
+
+
+def kelurahan_tps(conn: Connection, kelurahan: str) -> list[Any]:
+    """(code, number, dpt) of a kelurahan's TPS, by number."""
+    c = t.tps.c
+    return list(conn.execute(select(c.code, c.number, c.dpt).where(c.kelurahan == kelurahan).order_by(c.number)))
+
+
+def stream_url(conn: Connection, region: str) -> str | None:
+    return conn.execute(select(t.streams.c.url).where(t.streams.c.region == region)).scalar()  # type: ignore[no-any-return]
+
+
+def stream_urls(conn: Connection, codes: list[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    rows = conn.execute(select(t.streams).where(t.streams.c.region.in_(codes)))
+    return {r.region: r.url for r in rows if r.url}
+
+
+def tps_codes_starting(conn: Connection, prefix: str, limit: int) -> list[str]:
+    c = t.tps.c
+    return list(conn.execute(select(c.code).where(c.code.like(prefix + "%")).order_by(c.code).limit(limit)).scalars())
+
+
+def regions_with_code_starting(conn: Connection, prefix: str, limit: int) -> list[Region]:
+    c = t.regions.c
+    rows = conn.execute(select(t.regions).where(c.code.like(prefix + "%")).order_by(c.code).limit(limit))
+    return [Region(r.code, r.name, r.level, r.parent) for r in rows]
+
+
+def regions_named_like(conn: Connection, part: str, limit: int) -> list[Region]:
+    """Regions whose name holds `part` (any case; % and _ in it are plain characters)."""
+    c = t.regions.c
+    pattern = "%" + part.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    q = select(t.regions).where(func.lower(c.name).like(pattern, escape="\\")).order_by(c.level, c.name).limit(limit)
+    return [Region(r.code, r.name, r.level, r.parent) for r in conn.execute(q)]

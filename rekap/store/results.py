@@ -1,0 +1,178 @@
+"""Reads of submissions and accepted results: a TPS's whole history in one round trip, a kelurahan's accepted
+results, what a correction names, a replayed submission's receipt."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, bindparam, func, select
+from sqlalchemy.dialects import postgresql
+
+from rekap.domain.tps import Tps
+from rekap.store import codec
+from rekap.store import tables as t
+from rekap.store.async_reads import AsyncReads
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSubmission:
+    seq: int
+    hash: str
+    tps: str
+    contest: str
+    source_kind: str
+    source_candidate: int | None
+    result: dict[str, Any]
+    photos: list[str]
+    findings: list[dict[str, Any]]
+    corrects: int | None
+    reason: str | None
+    verified: bool
+    actor: str
+    role: str | None  # the role of the token that submitted it, if a token did
+    at: str
+    rules: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAccepted:
+    tps: str
+    contest: str
+    seq: int
+    source: str
+    votes: dict[int, int]
+    valid: int
+    invalid: int
+    used: int
+    unused: int
+    damaged: int
+    dpt: int
+    dptb: int
+    dpk: int
+    voters: int
+    findings: list[dict[str, Any]]
+    disagreement: bool
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class TpsHistory:
+    tps: Tps
+    submissions: list[StoredSubmission]  # in log order
+    accepted: dict[str, StoredAccepted]  # by contest
+
+
+def _accepted(values: dict[str, Any]) -> StoredAccepted:
+    values["votes"] = {int(k): v for k, v in codec.loads(values["votes"]).items()}
+    values["findings"] = codec.loads(values["findings"])
+    return StoredAccepted(**values)
+
+
+_ACCEPTED = [c.label(f"acc_{c.name}") for c in t.accepted.c]
+_SUBMITTED = [c for c in t.submissions.c if c.name != "tps"]
+
+
+def _history_statement() -> Select[Any]:
+    """The TPS, then each submission with its entry hash, its submitter's role and its contest's accepted result
+    (a TPS without submissions gives one row of TPS columns)."""
+    s, a = t.submissions.c, t.accepted.c
+    return (
+        select(t.tps, *_SUBMITTED, t.log.c.hash, t.tokens.c.role, *_ACCEPTED)
+        .select_from(
+            t.tps.outerjoin(t.submissions, s.tps == t.tps.c.code)
+            .outerjoin(t.log, t.log.c.seq == s.seq)
+            .outerjoin(t.tokens, t.tokens.c.id == func.substr(s.actor, len("token:") + 1))
+            .outerjoin(t.accepted, and_(a.tps == s.tps, a.contest == s.contest))
+        )
+        .where(t.tps.c.code == bindparam("code"))
+        .order_by(s.seq)
+    )
+
+
+_HISTORY = _history_statement()  # built once: building a statement this size costs more than running it
+_HISTORY_PG = _HISTORY.compile(dialect=postgresql.psycopg.dialect())  # for psycopg on the event loop
+_HISTORY_PG_SQL = str(_HISTORY_PG)
+
+
+def _history(rows: Sequence[Any]) -> TpsHistory | None:
+    if not rows:
+        return None
+    first = rows[0]
+    tps = Tps(*(getattr(first, c.name) for c in t.tps.c))
+    subs: list[StoredSubmission] = []
+    accepted: dict[str, StoredAccepted] = {}
+    for r in rows:
+        if r.seq is None:
+            continue
+        subs.append(
+            StoredSubmission(
+                r.seq, r.hash, tps.code, r.contest, r.source_kind, r.source_candidate, codec.loads(r.result),
+                codec.loads(r.photos), codec.loads(r.findings), r.corrects, r.reason, r.verified, r.actor, r.role,
+                r.at, r.rules,
+            )
+        )  # fmt: skip
+        if r.acc_seq is not None and r.acc_contest not in accepted:
+            accepted[r.acc_contest] = _accepted({c.name: getattr(r, f"acc_{c.name}") for c in t.accepted.c})
+    return TpsHistory(tps, subs, accepted)
+
+
+def tps_history(conn: Connection, code: str) -> TpsHistory | None:
+    return _history(conn.execute(_HISTORY, {"code": code}).all())
+
+
+async def tps_history_async(reads: AsyncReads, code: str) -> TpsHistory | None:
+    """The same, awaited on the event loop (PostgreSQL; rekap/store/async_reads.py says why)."""
+    return _history(await reads.fetch(_HISTORY_PG_SQL, {**_HISTORY_PG.params, "code": code}))
+
+
+def accepted_of(conn: Connection, contest: str, tps_codes: list[str]) -> dict[str, StoredAccepted]:
+    c = t.accepted.c
+    rows = conn.execute(select(t.accepted).where(c.contest == contest, c.tps.in_(tps_codes)))
+    return {r.tps: _accepted(dict(r._mapping)) for r in rows}
+
+
+def corrected_of(conn: Connection, contest: str, tps_codes: list[str]) -> set[str]:
+    """Which of these TPS have a correction among their submissions in the contest."""
+    s = t.submissions.c
+    q = select(s.tps).where(s.contest == contest, s.tps.in_(tps_codes), s.corrects.is_not(None)).distinct()
+    return set(conn.execute(q).scalars())
+
+
+def key_of(conn: Connection, seq: int) -> tuple[str, str] | None:
+    """(tps, contest) of the submission logged as `seq`."""
+    s = t.submissions.c
+    row = conn.execute(select(s.tps, s.contest).where(s.seq == seq)).first()
+    return (row.tps, row.contest) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """What a receipt says of a submission already logged."""
+
+    seq: int
+    hash: str
+    at: str
+    tps: str
+    contest: str
+    findings: list[dict[str, Any]]
+    accepted: bool  # whether it is the accepted result now
+
+
+def logged(conn: Connection, seq: int) -> Logged:
+    s, a = t.submissions.c, t.accepted.c
+    sub = conn.execute(select(s.tps, s.contest, s.at, s.findings).where(s.seq == seq)).one()
+    entry_hash = conn.execute(select(t.log.c.hash).where(t.log.c.seq == seq)).scalar_one()
+    acc = conn.execute(select(a.seq).where(a.tps == sub.tps, a.contest == sub.contest)).scalar()
+    return Logged(seq, entry_hash, sub.at, sub.tps, sub.contest, codec.loads(sub.findings), acc == seq)
+
+
+def photo_refs(conn: Connection) -> set[str]:
+    """Every photo any submission names."""
+    return {p for (photos,) in conn.execute(select(t.submissions.c.photos)) for p in codec.loads(photos)}
+
+
+def all_accepted(conn: Connection) -> list[dict[str, Any]]:
+    """Every accepted result as stored, by TPS (votes as their JSON text)."""
+    return [dict(r._mapping) for r in conn.execute(select(t.accepted).order_by(t.accepted.c.tps))]

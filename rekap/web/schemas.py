@@ -1,0 +1,85 @@
+"""The API's request bodies and the answers of its writes, as Pydantic models (the reads answer with the
+services' views: rekap/services/views.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StrictInt, field_validator
+
+from rekap.domain.result import Result
+from rekap.domain.submission import Submission
+
+Count = Annotated[StrictInt, Field(ge=-(10**7), le=10**7)]  # negatives reach the C1-NONNEG rule by name
+
+
+class ResultIn(BaseModel):
+    votes: dict[str, Count] = Field(description='votes per candidate ballot number, e.g. {"2": 120}')
+    valid: Count
+    invalid: Count
+    used: Count = Field(description="ballots used (surat suara digunakan)")
+    unused: Count
+    damaged: Count
+    dpt: Count
+    dptb: Count
+    dpk: Count
+    voters: Count = Field(description="voters who voted (pengguna hak pilih)")
+
+    @field_validator("votes")
+    @classmethod
+    def _numbers(cls, v: dict[str, int]) -> dict[str, int]:
+        for k in v:
+            if not k.isdigit():
+                raise ValueError(f"candidate key {k!r} must be a ballot number")
+        return v
+
+    def to_domain(self) -> Result:
+        votes = {int(k): n for k, n in self.votes.items()}
+        return Result(votes, self.valid, self.invalid, self.used, self.unused, self.damaged, self.dpt, self.dptb,
+                      self.dpk, self.voters)  # fmt: skip
+
+
+class SubmissionIn(BaseModel):
+    tps: str = Field(max_length=24, examples=["31.71.01.1001-001"])
+    contest: str = Field(max_length=80)
+    result: ResultIn
+    photos: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(default=[], max_length=20)
+    corrects: StrictInt | None = Field(default=None, description="seq of the submission this corrects")
+    reason: str | None = Field(default=None, max_length=1000)
+
+    def to_domain(self) -> Submission:
+        return Submission(
+            self.tps, self.contest, self.result.to_domain(), tuple(self.photos), self.corrects, self.reason
+        )
+
+
+class FindingOut(BaseModel):
+    rule: str
+    field: str
+    expected: int
+    got: int
+    severity: str
+
+
+class ReceiptOut(BaseModel):
+    seq: int
+    hash: str
+    at: str
+    tps: str
+    contest: str
+    accepted: bool
+    flagged: bool
+    findings: list[FindingOut]
+
+
+class PhotoOut(BaseModel):
+    sha256: str
+    media_type: str
+    size: int
+    width: int
+    height: int
+    url: str
+
+
+class StreamIn(BaseModel):
+    url: str = Field(default="", max_length=500, description="https URL of the plenary's live stream; empty removes it")

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Response
 
-from rekap.bootstrap import app_from_env, build_app
-from rekap.services.context import Context
+from rekap.bootstrap import Rekap, web_app
 
 #: About the size of a national totals answer, so the baseline moves as many bytes.
 STATIC = b'{"static":"' + b"x" * 1800 + b'"}'
 
 
-def create(ctx: Context | None = None) -> FastAPI:
-    app = build_app(ctx) if ctx is not None else app_from_env()
+def create(rekap: Rekap | None = None) -> FastAPI:
+    app = web_app(rekap)
 
     @app.get("/bench/static", include_in_schema=False)
     async def static() -> Response:  # on the event loop, like rekap's public reads: no threadpool hop

@@ -251,23 +251,23 @@ def profile_server(run: Run, srv: Server, tokens: list[str]) -> None:
 
 def publish_after_burst(run: Run, srv: Server, db_url: str, data_dir: Path, tokens: list[str]) -> None:
     a = run.args
-    ctx = loader.open_db(db_url, data_dir)
+    rekap = loader.open_db(db_url, data_dir)
     target = Path(tempfile.mkdtemp(prefix="rekap-snapshots-"))
     try:
         sink = snapshots.DirectorySink(target)
         with snapshot_bench.moto_bucket("rekap-bench") as s3:
-            full = snapshot_bench.timed_publish(ctx, sink)
+            full = snapshot_bench.timed_publish(rekap, sink)
             # moto answers a few hundred PUTs a second: past S3_FILES only the directory is timed
-            full_s3 = snapshot_bench.timed_publish(ctx, s3) if full.files <= S3_FILES else None
+            full_s3 = snapshot_bench.timed_publish(rekap, s3) if full.files <= S3_FILES else None
             burst = InChild(
                 ingest.count_only, srv.port, run.results, run.start(), tokens, a.burst, a.concurrency, "burst"
             )
             sent: Load = burst.result()
             run.used += sent.ok
-            again = snapshot_bench.timed_publish(ctx, sink)
-            again_s3 = snapshot_bench.timed_publish(ctx, s3) if full_s3 else None
+            again = snapshot_bench.timed_publish(rekap, sink)
+            again_s3 = snapshot_bench.timed_publish(rekap, s3) if full_s3 else None
     finally:
-        ctx.db.dispose()
+        rekap.close()
         shutil.rmtree(target, ignore_errors=True)
     s3_took = f"{again_s3.seconds:.2f} s" if again_s3 else "not timed (moto is too slow for a full publish this big)"
     run.add(
@@ -292,17 +292,17 @@ def _parts_of(output: str) -> str:
 
 def rebuild_phase(run: Run, db_url: str, data_dir: Path) -> None:
     """Every TPS reported (the rest logged in-process, in batches), then `rekap rebuild` timed and measured."""
-    ctx = loader.open_db(db_url, data_dir)
+    rekap = loader.open_db(db_url, data_dir)
     try:
-        done = loader.reported(ctx.ledger.state)
+        done = loader.reported(rekap.writer.state)
         rest = [b for b in ingest.read_bodies(run.results) if b[8 : b.index(b'"', 8)].decode() not in done]
         if rest:
-            rate = loader.preload_results(ctx, rest, say=run.say)
+            rate = loader.preload_results(rekap, rest, say=run.say)
             run.note(f"logged the {len(rest):,} TPS not yet reported in-process, 2,000 a transaction: {rate:,.0f}/s")
-        numbers = [c.number for c in ctx.ledger.state.contests[run.manifest.contest].candidates]
-        entries = ctx.ledger.state.seq
+        numbers = [c.number for c in rekap.writer.state.contests[run.manifest.contest].candidates]
+        entries = rekap.writer.state.seq
     finally:
-        ctx.db.dispose()
+        rekap.close()
     before = rebuild.totals_table(db_url)
     ran = rebuild.run_rekap(["rebuild"], db_url, data_dir)
     if ran.returncode != 0:
@@ -334,9 +334,9 @@ def sqlite_phase(run: Run) -> None:
     try:
         body = ingest.read_bodies(run.results, 0, 1)[0]
         baseline = sqlite_bench.insert_baseline(data_dir / "baseline.sqlite3", body, min(10.0, a.duration))
-        ctx = loader.open_db(db_url, data_dir)
-        tokens = loader.load_election(ctx, run.gen, a.concurrency, run.say)
-        ctx.db.dispose()
+        rekap = loader.open_db(db_url, data_dir)
+        tokens = loader.load_election(rekap, run.gen, a.concurrency, run.say)
+        rekap.close()
         used, run.used = run.used, 0
         t0 = time.monotonic()
         with serving(db_url, data_dir, 1) as srv:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from rekap.bootstrap import Rekap
 from rekap.services import snapshots
-from rekap.services.context import Context
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,9 @@ class Timed:
     version: int
 
 
-def timed_publish(ctx: Context, sink: snapshots.Sink, full: bool = False) -> Timed:
+def timed_publish(rekap: Rekap, sink: snapshots.Sink, full: bool = False) -> Timed:
     t0 = time.monotonic()
-    done = snapshots.publish(ctx, sink, full)
+    done = rekap.publisher.publish(sink, full)
     return Timed(time.monotonic() - t0, done.files, done.version)
 
 

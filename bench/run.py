@@ -94,9 +94,9 @@ def main(argv: list[str] | None = None) -> None:
         with throwaway_db("pg") as db_url:
             data_dir = Path(tempfile.mkdtemp(prefix="rekap-bench-pg-"))
             try:
-                ctx = loader.open_db(db_url, data_dir)
-                tokens = loader.load_election(ctx, gen, a.concurrency, run.say)
-                ctx.db.dispose()
+                rekap = loader.open_db(db_url, data_dir)
+                tokens = loader.load_election(rekap, gen, a.concurrency, run.say)
+                rekap.close()
                 if HTTP & set(a.only):
                     http_phases(run, db_url, data_dir, tokens)
                 if "rebuild" in a.only:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from rekap.bootstrap import open_context
+from rekap.bootstrap import Rekap
 from rekap.settings import Settings
-from rekap.web.serving import serve
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--workers", type=int, default=1)
     a = ap.parse_args()
-    ctx = open_context(Settings.from_env(), create=False)
-    serve(ctx, "127.0.0.1", a.port, a.workers, factory="bench.app:create")
+    rekap = Rekap.open(Settings.from_env(), create=False)
+    rekap.serve("127.0.0.1", a.port, a.workers, factory="bench.app:create")

@@ -24,6 +24,13 @@ KELURAHAN = "31.71.01.1001"  # Gambir, Jakarta Pusat
 TPS = f"{KELURAHAN}-001"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests share one server and one browser: they all run on the same worker."""
+    for item in items:
+        if item.path.parent.name == "browser":
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 def _pg_exec(sql: str) -> None:
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(sql)

@@ -6,9 +6,10 @@ the bytes every answer (and every published snapshot) carries, so the API and th
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from pydantic import TypeAdapter
 
@@ -198,15 +199,19 @@ class TpsStatus:
 
 
 @cache
-def _adapter(kind: Any) -> TypeAdapter[Any]:
+def _adapter(kind: Hashable) -> TypeAdapter[Any]:
     return TypeAdapter(kind)
 
 
-def json_of(value: Any, kind: Any = None, *, exclude_none: bool = False) -> bytes:
+def _kind(value: Any, kind: Hashable | None) -> Hashable:
+    return cast(Hashable, type(value)) if kind is None else kind
+
+
+def json_of(value: Any, kind: Hashable | None = None, *, exclude_none: bool = False) -> bytes:
     """The JSON of a view (or of `kind`, e.g. list[ContestView]), as served."""
-    return _adapter(kind if kind is not None else type(value)).dump_json(value, exclude_none=exclude_none)
+    return _adapter(_kind(value, kind)).dump_json(value, exclude_none=exclude_none)
 
 
-def python_of(value: Any, kind: Any = None) -> Any:
+def python_of(value: Any, kind: Hashable | None = None) -> Any:
     """The same as plain JSON-ready Python values."""
-    return _adapter(kind if kind is not None else type(value)).dump_python(value, mode="json")
+    return _adapter(_kind(value, kind)).dump_python(value, mode="json")

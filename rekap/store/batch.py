@@ -69,7 +69,7 @@ def insert(conn: Connection, table: Table, rows: Rows, *, upsert: bool = False) 
         names = column_names(table)
         conn.execute(_sqlite_statement(table, upsert), [dict(zip(names, r, strict=True)) for r in rows])
         return
-    _driver(conn).execute(_pg_statement(table, upsert), _columns(table, rows))  # type: ignore[arg-type]
+    _driver(conn).execute(_pg_statement(table, upsert), _columns(table, rows))
 
 
 def upsert(conn: Connection, table: Table, rows: Rows) -> None:
@@ -94,4 +94,4 @@ def write(conn: Connection, parts: list[Part], then: str, params: Sequence[Any])
     parts = [p for p in parts if p[1]]
     ctes = ", ".join(f"w{i} AS ({_pg_statement(table, replace)})" for i, (table, _, replace) in enumerate(parts))
     args = [col for table, rows, _ in parts for col in _columns(table, rows)]
-    _driver(conn).execute(f"WITH {ctes} {then}" if ctes else then, [*args, *params])  # type: ignore[arg-type]
+    _driver(conn).execute(f"WITH {ctes} {then}" if ctes else then, [*args, *params])

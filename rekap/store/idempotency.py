@@ -12,8 +12,11 @@ from rekap.store import tables as t
 
 
 class Key(Protocol):
-    token_id: str
-    key: str
+    @property
+    def token_id(self) -> str: ...
+
+    @property
+    def key(self) -> str: ...
 
 
 def used(conn: Connection, keys: Sequence[Key]) -> dict[tuple[str, str], tuple[str, int]]:

@@ -55,11 +55,11 @@ def set_head(conn: Connection, seq: int, hash_: str) -> None:
 
 
 def at_of(conn: Connection, seq: int) -> str | None:
-    return conn.execute(select(t.log.c.at).where(t.log.c.seq == seq)).scalar()  # type: ignore[no-any-return]
+    return conn.execute(select(t.log.c.at).where(t.log.c.seq == seq)).scalar()
 
 
 def hash_of(conn: Connection, seq: int) -> str | None:
-    return conn.execute(select(t.log.c.hash).where(t.log.c.seq == seq)).scalar()  # type: ignore[no-any-return]
+    return conn.execute(select(t.log.c.hash).where(t.log.c.seq == seq)).scalar()
 
 
 def count_of_kind(conn: Connection, kind: str, upto: int) -> int:

@@ -33,7 +33,7 @@ def kelurahan_tps(conn: Connection, kelurahan: str) -> list[Any]:
 
 
 def stream_url(conn: Connection, region: str) -> str | None:
-    return conn.execute(select(t.streams.c.url).where(t.streams.c.region == region)).scalar()  # type: ignore[no-any-return]
+    return conn.execute(select(t.streams.c.url).where(t.streams.c.region == region)).scalar()
 
 
 def stream_urls(conn: Connection, codes: list[str]) -> dict[str, str]:

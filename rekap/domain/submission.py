@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rekap.domain import rules
 from rekap.domain.errors import (
     ArithmeticMismatch,
     Forbidden,
@@ -18,7 +19,6 @@ from rekap.domain.fold import State
 from rekap.domain.log import Draft
 from rekap.domain.regions import is_within
 from rekap.domain.result import Result, Source
-from rekap.domain import rules
 from rekap.domain.rules import Finding, TpsFacts, check
 
 

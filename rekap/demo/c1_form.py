@@ -365,61 +365,64 @@ def _layout(form: C1Form, width: int) -> tuple[int, float]:
     return max(round(width * 1.414), round((fixed + n * row) * width / 1000)), row
 
 
-def render_c1(form: C1Form, *, seed: int = 0, width: int = 1000) -> bytes:
-    """JPEG bytes (quality ~80) of the filled-in form; height follows from width (portrait, ~1.4 ratio)."""
-    u = width / 1000
-    height, cand_row = _layout(form, width)
-    # seed plus form content, so two TPS with the same seed still get different handwriting
-    digest = hashlib.sha256(repr(form).encode()).hexdigest()
-    rng = random.Random(f"{seed}:{digest}")
-    sheet = _Sheet(_paper(width, height, rng.randrange(4)).copy(), u, rng)
-    p = sheet.px
-    x0, x1 = p(40), width - p(40)
-    shown = (form.dpt, form.dptb, form.dpk, form.voters, form.used, form.unused, form.damaged, form.valid)
-    # the printed form has as many boxes as its biggest plausible number; this one is sized to its content
-    nboxes = max(3, len(str(max(*shown, form.valid + form.invalid))))
-    cand_boxes = max(3, *(len(str(votes)) for _, _, votes in form.candidates))
-    bw, bh = _BOX_W * u, _BOX_H * u
+class _Page:
+    """One form being drawn top to bottom: the sheet, the table's columns and how far down the pen is."""
 
-    # title block
-    y: float = p(_TOP)
-    code_w = p(210)
-    sheet.rect((x1 - code_w, y, x1, y + p(34)), width=1.6)
-    sheet.text((x1 - code_w / 2, y + p(17)), "MODEL C1-PLANO KWK", 16, anchor="mm", bold=True)
-    sheet.text((x0, y + p(17)), "KOMISI PEMILIHAN UMUM", 14, anchor="lm", fill=GREY)
-    sheet.text((x0, y + p(35)), "TEMPAT PEMUNGUTAN SUARA (TPS)", 11, anchor="lm", fill=GREY)
-    sheet.text((width / 2, y + p(56)), "SERTIFIKAT HASIL PENGHITUNGAN SUARA", 27, anchor="mt", bold=True)
-    sheet.text((width / 2, y + p(92)), "DI TEMPAT PEMUNGUTAN SUARA", 16, anchor="mt")
-    s, size = sheet.fit(form.election.upper(), 18, x1 - x0, 12)
-    sheet.text((width / 2, y + p(118)), s, size, anchor="mt", bold=True)
-    s, size = sheet.fit(form.contest.upper(), 16, x1 - x0, 11)
-    sheet.text((width / 2, y + p(144)), s, size, anchor="mt")
-    y += p(_TITLE)
-    sheet.hline(x0, x1, y - p(6), width=2.4)
-    sheet.hline(x0, x1, y - p(2), width=1)
+    def __init__(self, form: C1Form, sheet: _Sheet, width: int, height: int) -> None:
+        self.form, self.sheet, self.width, self.height = form, sheet, width, height
+        u = sheet.u
+        p = sheet.px
+        self.x0, self.x1 = p(40), width - p(40)
+        self.y: float = p(_TOP)
+        shown = (form.dpt, form.dptb, form.dpk, form.voters, form.used, form.unused, form.damaged, form.valid)
+        # the printed form has as many boxes as its biggest plausible number; this one is sized to its content
+        self.nboxes = max(3, len(str(max(*shown, form.valid + form.invalid))))
+        self.cand_boxes = max(3, *(len(str(votes)) for _, _, votes in form.candidates))
+        self.bw, self.bh = _BOX_W * u, _BOX_H * u
+        self.no_w = p(62)
+        self.val_w = max(self.nboxes, self.cand_boxes) * self.bw + p(40)
 
-    # where: region names printed, TPS number in boxes like the real header
-    y += p(16)
-    top = y
-    col = x0 + p(170)
-    tps_x = x1 - p(150)
-    for i, name in enumerate(form.region_names):
-        label = _REGION_LABELS[i] if i < len(_REGION_LABELS) else "WILAYAH"
-        sheet.text((x0 + p(6), y), label, 14)
-        sheet.text((col - p(14), y), ":", 14)
-        s, name_size = sheet.fit(name.upper(), 14, tps_x - col - p(30), 10)
-        sheet.text((col, y), s, name_size)
-        sheet.hline(col, tps_x - p(30), y + p(19), width=0.8, fill=(150, 150, 155))
-        y += p(_LINE)
-    sheet.text((tps_x, top), "TPS NOMOR", 14, bold=True)
-    sheet.digit_boxes(tps_x, top + p(26), bw * 1.15, bh * 1.15, form.tps_number, 3)
-    y = top + p(max(_LINE * len(form.region_names), _TPS) + 14)
+    def title(self) -> None:
+        sheet, p, form = self.sheet, self.sheet.px, self.form
+        x0, x1, y, width = self.x0, self.x1, self.y, self.width
+        code_w = p(210)
+        sheet.rect((x1 - code_w, y, x1, y + p(34)), width=1.6)
+        sheet.text((x1 - code_w / 2, y + p(17)), "MODEL C1-PLANO KWK", 16, anchor="mm", bold=True)
+        sheet.text((x0, y + p(17)), "KOMISI PEMILIHAN UMUM", 14, anchor="lm", fill=GREY)
+        sheet.text((x0, y + p(35)), "TEMPAT PEMUNGUTAN SUARA (TPS)", 11, anchor="lm", fill=GREY)
+        sheet.text((width / 2, y + p(56)), "SERTIFIKAT HASIL PENGHITUNGAN SUARA", 27, anchor="mt", bold=True)
+        sheet.text((width / 2, y + p(92)), "DI TEMPAT PEMUNGUTAN SUARA", 16, anchor="mt")
+        s, size = sheet.fit(form.election.upper(), 18, x1 - x0, 12)
+        sheet.text((width / 2, y + p(118)), s, size, anchor="mt", bold=True)
+        s, size = sheet.fit(form.contest.upper(), 16, x1 - x0, 11)
+        sheet.text((width / 2, y + p(144)), s, size, anchor="mt")
+        self.y = y + p(_TITLE)
+        sheet.hline(x0, x1, self.y - p(6), width=2.4)
+        sheet.hline(x0, x1, self.y - p(2), width=1)
 
-    no_w = p(62)
-    val_w = max(nboxes, cand_boxes) * bw + p(40)
+    def where(self) -> None:
+        """Region names printed, the TPS number in boxes like the real header."""
+        sheet, p, form = self.sheet, self.sheet.px, self.form
+        x0 = self.x0
+        self.y += p(16)
+        top = y = self.y
+        col = x0 + p(170)
+        tps_x = self.x1 - p(150)
+        for i, name in enumerate(form.region_names):
+            label = _REGION_LABELS[i] if i < len(_REGION_LABELS) else "WILAYAH"
+            sheet.text((x0 + p(6), y), label, 14)
+            sheet.text((col - p(14), y), ":", 14)
+            s, name_size = sheet.fit(name.upper(), 14, tps_x - col - p(30), 10)
+            sheet.text((col, y), s, name_size)
+            sheet.hline(col, tps_x - p(30), y + p(19), width=0.8, fill=(150, 150, 155))
+            y += p(_LINE)
+        sheet.text((tps_x, top), "TPS NOMOR", 14, bold=True)
+        sheet.digit_boxes(tps_x, top + p(26), self.bw * 1.15, self.bh * 1.15, form.tps_number, 3)
+        self.y = top + p(max(_LINE * len(form.region_names), _TPS) + 14)
 
-    def section(title: str, cells: tuple[str, str, str]) -> None:
-        nonlocal y
+    def section(self, title: str, cells: tuple[str, str, str]) -> None:
+        sheet, p = self.sheet, self.sheet.px
+        x0, x1, y, no_w, val_w = self.x0, self.x1, self.y, self.no_w, self.val_w
         sheet.rect((x0, y, x1, y + p(_SECTION)), fill=SHADE, width=1.6)
         sheet.text((x0 + p(10), y + p(_SECTION / 2)), title, 15, anchor="lm", bold=True)
         y += p(_SECTION)
@@ -429,11 +432,12 @@ def render_c1(form: C1Form, *, seed: int = 0, width: int = 1000) -> bytes:
         sheet.vline(x1 - val_w, y, y + h)
         for cx, s in zip((x0 + no_w / 2, (x0 + no_w + x1 - val_w) / 2, x1 - val_w / 2), cells, strict=True):
             sheet.text((cx, y + h / 2), s, 12, anchor="mm", bold=True)
-        y += h
+        self.y = y + h
 
-    def row(no: str, label: str, value: int, h_units: float, *, strong: bool = False, cand: bool = False) -> None:
-        nonlocal y
-        h = h_units * u
+    def row(self, no: str, label: str, value: int, h_units: float, *, strong: bool = False, cand: bool = False) -> None:
+        sheet, p = self.sheet, self.sheet.px
+        x0, x1, y, no_w, val_w = self.x0, self.x1, self.y, self.no_w, self.val_w
+        h = h_units * sheet.u
         sheet.rect((x0, y, x1, y + h), width=1.2)
         sheet.vline(x0 + no_w, y, y + h)
         sheet.vline(x1 - val_w, y, y + h)
@@ -451,54 +455,65 @@ def render_c1(form: C1Form, *, seed: int = 0, width: int = 1000) -> bytes:
             ly = y + h / 2 + (i - (len(lines) - 1) / 2) * p(size * 1.5)
             sheet.text((lx, ly), s, fitted, anchor="lm", bold=strong or (cand and i == 0 and len(lines) == 2))
         # candidate votes are what the form is for, so their boxes grow with the row
+        bw, bh = self.bw, self.bh
         box_h = min(bh * 1.35, h * 0.78) if cand else min(bh, h - p(10))
-        n = cand_boxes if cand else nboxes
+        n = self.cand_boxes if cand else self.nboxes
         box_w = min(box_h * bw / bh, (val_w - p(24)) / n)
         sheet.digit_boxes(x1 - val_w / 2 - n * box_w / 2, y + (h - box_h) / 2, box_w, box_h, value, n)
-        y += h
+        self.y = y + h
 
-    section("I.  DATA PEMILIH DAN PENGGUNAAN HAK PILIH", ("NO.", "URAIAN", "JUMLAH"))
-    row("1", "Jumlah pemilih dalam Daftar Pemilih Tetap (DPT)", form.dpt, _ROW)
-    row("2", "Jumlah pemilih pindahan dari TPS lain (DPTb)", form.dptb, _ROW)
-    row("3", "Jumlah pemilih tambahan yang menggunakan KTP-el / Suket (DPK)", form.dpk, _ROW)
-    row("4", "Jumlah seluruh pengguna hak pilih (1 + 2 + 3 yang hadir)", form.voters, _ROW, strong=True)
-    y += p(_GAP)
-    section("II.  DATA PENGGUNAAN SURAT SUARA", ("NO.", "URAIAN", "JUMLAH"))
-    row("1", "Jumlah surat suara yang digunakan", form.used, _ROW)
-    row("2", "Jumlah surat suara yang tidak digunakan / tidak terpakai", form.unused, _ROW)
-    row("3", "Jumlah surat suara yang dikembalikan pemilih karena rusak / keliru coblos", form.damaged, _ROW)
-    y += p(_GAP)
-    section("III.  PEROLEHAN SUARA", ("NO. URUT", "NAMA PASANGAN CALON", "SUARA SAH"))
-    for number, names, votes in form.candidates:
-        row(str(number), names, votes, cand_row, cand=True)
-    row("A", "JUMLAH SUARA SAH", form.valid, _ROW, strong=True)
-    row("B", "JUMLAH SUARA TIDAK SAH", form.invalid, _ROW, strong=True)
-    row("C", "JUMLAH SUARA SAH DAN TIDAK SAH (A + B)", form.valid + form.invalid, _ROW, strong=True)
+    def counts(self, cand_row: float) -> None:
+        """The three blocks of the form: voters, ballots, votes."""
+        form, gap = self.form, self.sheet.px(_GAP)
+        self.section("I.  DATA PEMILIH DAN PENGGUNAAN HAK PILIH", ("NO.", "URAIAN", "JUMLAH"))
+        self.row("1", "Jumlah pemilih dalam Daftar Pemilih Tetap (DPT)", form.dpt, _ROW)
+        self.row("2", "Jumlah pemilih pindahan dari TPS lain (DPTb)", form.dptb, _ROW)
+        self.row("3", "Jumlah pemilih tambahan yang menggunakan KTP-el / Suket (DPK)", form.dpk, _ROW)
+        self.row("4", "Jumlah seluruh pengguna hak pilih (1 + 2 + 3 yang hadir)", form.voters, _ROW, strong=True)
+        self.y += gap
+        self.section("II.  DATA PENGGUNAAN SURAT SUARA", ("NO.", "URAIAN", "JUMLAH"))
+        self.row("1", "Jumlah surat suara yang digunakan", form.used, _ROW)
+        self.row("2", "Jumlah surat suara yang tidak digunakan / tidak terpakai", form.unused, _ROW)
+        self.row("3", "Jumlah surat suara yang dikembalikan pemilih karena rusak / keliru coblos", form.damaged, _ROW)
+        self.y += gap
+        self.section("III.  PEROLEHAN SUARA", ("NO. URUT", "NAMA PASANGAN CALON", "SUARA SAH"))
+        for number, names, votes in form.candidates:
+            self.row(str(number), names, votes, cand_row, cand=True)
+        self.row("A", "JUMLAH SUARA SAH", form.valid, _ROW, strong=True)
+        self.row("B", "JUMLAH SUARA TIDAK SAH", form.invalid, _ROW, strong=True)
+        self.row("C", "JUMLAH SUARA SAH DAN TIDAK SAH (A + B)", form.valid + form.invalid, _ROW, strong=True)
 
-    # signatures sit at the foot of the page; any spare height stays above them as blank paper
-    y = height - p(_FOOT)
-    sheet.text(
-        (x0, y),
-        f"Dibuat di TPS {form.tps_number}, disaksikan oleh KPPS, saksi, dan masyarakat.",
-        13,
-        fill=GREY,
-    )
-    y += p(26)
-    cw = (x1 - x0) / 3
-    for i, who in enumerate(("KETUA KPPS", "ANGGOTA KPPS", "SAKSI")):
-        cx = x0 + cw * (i + 0.5)
-        sheet.text((cx, y), who, 13, anchor="mt", bold=True)
-        sheet.signature(cx, y + p(60), cw * 0.5, p(52))
-        sheet.text((cx, y + p(102)), "( ........................................ )", 12, anchor="mt", fill=GREY)
-    sheet.text(
-        (width / 2, height - p(24)),
-        "Gambar simulasi untuk demo rekap - bukan hasil resmi KPU.",
-        11,
-        anchor="mm",
-        fill=GREY,
-    )
-    sheet.rect((p(14), p(44), width - p(14), height - p(8)), width=1.0)
+    def signatures(self) -> None:
+        """At the foot of the page; any spare height stays above them as blank paper."""
+        sheet, p = self.sheet, self.sheet.px
+        x0, x1, width, height = self.x0, self.x1, self.width, self.height
+        y = height - p(_FOOT)
+        note = f"Dibuat di TPS {self.form.tps_number}, disaksikan oleh KPPS, saksi, dan masyarakat."
+        sheet.text((x0, y), note, 13, fill=GREY)
+        y += p(26)
+        cw = (x1 - x0) / 3
+        for i, who in enumerate(("KETUA KPPS", "ANGGOTA KPPS", "SAKSI")):
+            cx = x0 + cw * (i + 0.5)
+            sheet.text((cx, y), who, 13, anchor="mt", bold=True)
+            sheet.signature(cx, y + p(60), cw * 0.5, p(52))
+            sheet.text((cx, y + p(102)), "( ........................................ )", 12, anchor="mt", fill=GREY)
+        fine_print = "Gambar simulasi untuk demo rekap - bukan hasil resmi KPU."
+        sheet.text((width / 2, height - p(24)), fine_print, 11, anchor="mm", fill=GREY)
+        sheet.rect((p(14), p(44), width - p(14), height - p(8)), width=1.0)
 
+
+def render_c1(form: C1Form, *, seed: int = 0, width: int = 1000) -> bytes:
+    """JPEG bytes (quality ~80) of the filled-in form; height follows from width (portrait, ~1.4 ratio)."""
+    height, cand_row = _layout(form, width)
+    # seed plus form content, so two TPS with the same seed still get different handwriting
+    digest = hashlib.sha256(repr(form).encode()).hexdigest()
+    rng = random.Random(f"{seed}:{digest}")
+    sheet = _Sheet(_paper(width, height, rng.randrange(4)).copy(), width / 1000, rng)
+    page = _Page(form, sheet, width, height)
+    page.title()
+    page.where()
+    page.counts(cand_row)
+    page.signatures()
     _watermark(sheet)
     buf = io.BytesIO()
     sheet.img.save(buf, "JPEG", quality=80, optimize=True)

@@ -20,10 +20,11 @@ from pathlib import Path
 from bench import loader, report
 from bench.pg import throwaway_db
 from bench.phases import OUT, Run, http_phases, rebuild_phase, sqlite_phase
+from bench.restart import restart_phase
 from bench.server import REPO
 from rekap.gen import national
 
-PHASES = ("ingest", "reads", "profile", "publish", "rebuild", "sqlite")
+PHASES = ("ingest", "reads", "profile", "publish", "rebuild", "restart", "sqlite")
 HTTP = {"ingest", "reads", "profile", "publish"}
 
 
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     started = time.monotonic()
     gen, m = generated(a.scale, a.seed)
     run = Run(a, gen, m)
-    if HTTP & set(a.only) or "rebuild" in a.only:
+    if HTTP & set(a.only) or {"rebuild", "restart"} & set(a.only):
         with throwaway_db("pg") as db_url:
             data_dir = Path(tempfile.mkdtemp(prefix="rekap-bench-pg-"))
             try:
@@ -101,6 +102,8 @@ def main(argv: list[str] | None = None) -> None:
                     http_phases(run, db_url, data_dir, tokens)
                 if "rebuild" in a.only:
                     rebuild_phase(run, db_url, data_dir)
+                if "restart" in a.only:
+                    restart_phase(run, db_url, data_dir)
             finally:
                 shutil.rmtree(data_dir, ignore_errors=True)
     if "sqlite" in a.only:

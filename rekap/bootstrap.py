@@ -14,10 +14,12 @@ from fastapi import FastAPI
 from uvicorn.importer import import_from_string
 
 from rekap.domain.errors import InvalidInput
+from rekap.log.checkpoint import Checkpointer, Checkpoints, written
 from rekap.log.follower import Follower
 from rekap.log.handoff import WriterClient, log_writer
+from rekap.log.heap import settle_heap
 from rekap.log.rebuild import Rebuilt, rebuild
-from rekap.log.writer import LogWriter, settle_heap
+from rekap.log.writer import LogWriter
 from rekap.services import export, verify
 from rekap.services.contests import Contests
 from rekap.services.imports import Imports
@@ -49,7 +51,8 @@ class Rekap:
 
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings, self.db = settings, db
-        self.writer = LogWriter(db)
+        self.checkpoints = Checkpoints(settings.checkpoint_dir) if settings.checkpoint_seconds > 0 else None
+        self.writer = LogWriter(db, self.checkpoints)
         self.files = PhotoFiles(settings.photo_dir)
         self.read_model = ReadModel(self.writer)
         self.tokens = Tokens(self.writer, db)
@@ -71,6 +74,7 @@ class Rekap:
         self.imports = Imports(self.writer)
         self.publisher = Publisher(db, self.contests, settings.simulated)
         self._follower: Follower | None = None
+        self._checkpointer: Checkpointer | None = None
 
     @classmethod
     def open(cls, settings: Settings, *, create: bool = True) -> Rekap:
@@ -116,11 +120,28 @@ class Rekap:
         sys.setswitchinterval(0.001)
         self._follower = Follower(self.writer)
         self._follower.start()
+        if self.handoff is None:  # a worker of `rekap serve --workers N` starts from its writer's checkpoints
+            self._checkpointing()
+
+    def checkpoint(self) -> bool:
+        """Write a checkpoint of the fold now, if it moved since the last one; whether one was written."""
+        return written(self.writer.checkpoint())
+
+    def _checkpointing(self) -> None:
+        if self.checkpoints is not None and self._checkpointer is None:
+            self._checkpointer = Checkpointer(self.writer.checkpoint, self.settings.checkpoint_seconds)
+            self._checkpointer.start()
+
+    def _stop_checkpointing(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
 
     async def stop(self) -> None:
         if self._follower is not None:
             self._follower.stop()
             self._follower = None
+        self._stop_checkpointing()
         if self.handoff is not None:
             await self.handoff.close()
         if self.async_reads is not None:
@@ -143,7 +164,11 @@ class Rekap:
                 "REKAP_DATA_DIR": str(self.settings.data_dir),
                 "REKAP_WRITER_SOCKET": str(server.path),
             }
-            serving.Workers(factory, sockets, env).run()
+            self._checkpointing()
+            try:
+                serving.Workers(factory, sockets, env).run()
+            finally:
+                self._stop_checkpointing()
 
     def check_workers(self, workers: int) -> None:
         if workers > 1 and self.db.is_sqlite:

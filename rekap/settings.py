@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rekap.domain.errors import InvalidInput
+
 #: Source kinds whose results are rejected (HTTP 422) when they break an arithmetic rule;
 #: all other sources are accepted and flagged.
 DEFAULT_REJECTING_SOURCES = frozenset({"officer"})
@@ -22,6 +24,8 @@ class Settings:
     simulated: bool = False
     #: where this machine's log writer listens (`rekap serve --workers N`); None: this process writes itself
     writer_socket: Path | None = None
+    #: seconds between two checkpoints of the fold (a restart reads only the log after the last); 0: none
+    checkpoint_seconds: float = 60.0
 
     @property
     def db_url(self) -> str:
@@ -48,4 +52,20 @@ class Settings:
                 else DEFAULT_REJECTING_SOURCES
             ),
             writer_socket=Path(writer) if writer else None,
+            checkpoint_seconds=_seconds(env, "REKAP_CHECKPOINT_SECONDS", 60.0),
         )
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.data_dir / "checkpoints"
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        raise InvalidInput(f"{name} must be a number of seconds, not {raw!r}", field=name) from None
+    if value < 0:
+        raise InvalidInput(f"{name} must be 0 (off) or more, not {raw!r}", field=name)
+    return value

@@ -26,7 +26,10 @@ class Opts:
 
 
 def settings() -> Settings:
-    return Settings.from_env(db=Opts.db, data_dir=Opts.data_dir)
+    try:
+        return Settings.from_env(db=Opts.db, data_dir=Opts.data_dir)
+    except RekapError as err:
+        fail(err)
 
 
 def actor() -> str:

@@ -13,9 +13,10 @@ from collections.abc import Callable
 from sqlalchemy import Connection
 
 from rekap.domain.fold import State, apply
+from rekap.log.heap import without_cycle_collection
 from rekap.log.parts import Rebuilt, plan_parts, rebuild_in_parts
 from rekap.log.reader import read_entries
-from rekap.log.writer import LogWriter, without_cycle_collection
+from rekap.log.writer import LogWriter
 from rekap.store import log_table, regions
 from rekap.store import tables as t
 from rekap.store.projection import all_rows, bulk_load, emptied, insert_all, submission_values

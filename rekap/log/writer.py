@@ -8,13 +8,11 @@ queues while a transaction runs goes into the next one together (group commit: o
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -22,8 +20,10 @@ from sqlalchemy import Connection
 from rekap.domain.errors import IdempotencyConflict, RekapError
 from rekap.domain.fold import Changes, State, apply
 from rekap.domain.log import Entry, now_iso, seal
+from rekap.log.checkpoint import Checkpoints
 from rekap.log.commands import Appended, Command, IdempotencyKey, Outcome, Replayed
 from rekap.log.commits import CommitFeed
+from rekap.log.heap import without_cycle_collection
 from rekap.log.reader import read_entries
 from rekap.store import batch, idempotency, log_table
 from rekap.store import tables as t
@@ -40,30 +40,13 @@ class _Waiting:
     future: Future[Appended | Replayed]
 
 
-@contextmanager
-def without_cycle_collection() -> Iterator[None]:
-    """Folding the whole log keeps millions of new objects, none of them in a reference cycle: the cyclic
-    garbage collector would walk them all again and again and find nothing to free."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def settle_heap() -> None:
-    """After loading the fold: set what is in memory apart from the cyclic garbage collector, which would
-    otherwise walk a national state's millions of objects (none in a cycle) at every full collection, a pause
-    of a good part of a second in the middle of serving."""
-    gc.collect()
-    gc.freeze()
-
-
 class LogWriter:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, checkpoints: Checkpoints | None = None) -> None:
         self.db = db
+        self.checkpoints = checkpoints
+        self._checkpointed = 0  # the seq of the last checkpoint this process wrote or started from
+        #: the seq of the checkpoint the fold was loaded from (0: folded from the log's first entry)
+        self.started_from = 0
         self.feed = CommitFeed()
         self._lock = threading.Lock()
         self._state: State | None = None
@@ -122,9 +105,11 @@ class LogWriter:
 
     def _loaded(self) -> State:
         if self._state is None:
-            state = State()
-            with self.db.reader.connect() as conn:
-                for e in read_entries(conn):
+            with self.db.reader.connect() as conn, without_cycle_collection():
+                saved = self.checkpoints.load(conn) if self.checkpoints is not None else None
+                state = saved.state if saved is not None else State()
+                self._checkpointed = self.started_from = state.seq
+                for e in read_entries(conn, after=state.seq):
                     apply(state, e)
             self.committed_seq = state.seq
             self._state = state
@@ -152,6 +137,19 @@ class LogWriter:
             if entries:
                 self.feed.publish(entries, changes)
             return len(entries)
+
+    def checkpoint(self) -> int | None:
+        """Start writing a checkpoint of the committed fold in a child process and return its pid (the caller
+        reaps it), or None when there is nothing new since the last one."""
+        if self.checkpoints is None:
+            return None
+        with self._lock:  # no write in flight: the fold is exactly what is committed
+            state = self._state
+            if state is None or state.seq == self._checkpointed:
+                return None
+            pid = self.checkpoints.write_in_child(state)
+            self._checkpointed = state.seq
+        return pid
 
     # --- appending ----------------------------------------------------------------------------------------
 

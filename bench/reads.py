@@ -24,9 +24,11 @@ def read_paths(contest: str, regions: list[str], tps: list[str], n: int = 5000, 
 
 
 class Gets:
-    def __init__(self, paths: list[str], once: bool = False) -> None:
+    def __init__(self, paths: list[str], once: bool = False, browser: bool = False) -> None:
         self.paths = paths
-        self.requests = [(encode("GET", p),) for p in paths]
+        # a browser asks for compressed pages (served precompressed from the cache)
+        headers = {"Accept-Encoding": "gzip, deflate, br"} if browser else None
+        self.requests = [(encode("GET", p, headers=headers),) for p in paths]
         self.once = once
 
     def __call__(self, i: int) -> tuple[bytes, ...] | None:
@@ -36,12 +38,14 @@ class Gets:
 
     def kind(self, i: int) -> str:
         path = self.paths[i % len(self.paths)]
-        return "TPS pages" if path.startswith("/api/v1/tps/") else "totals" if "/totals/" in path else "other"
+        if path.startswith(("/api/v1/tps/", "/tps/")):
+            return "TPS pages"
+        return "totals" if "/totals/" in path else "pages" if path == "/" or path.startswith("/c/") else "other"
 
 
-def reads(port: int, paths: list[str], seconds: float, concurrency: int = CONCURRENCY) -> Load:
+def reads(port: int, paths: list[str], seconds: float, concurrency: int = CONCURRENCY, browser: bool = False) -> Load:
     """Runs in a child process."""
-    return run_closed_loop(port, Gets(paths), concurrency, seconds)
+    return run_closed_loop(port, Gets(paths, browser=browser), concurrency, seconds)
 
 
 def first_pass(port: int, paths: list[str], seconds: float, concurrency: int = CONCURRENCY) -> Load:

@@ -24,8 +24,8 @@ from bench.restart import restart_phase
 from bench.server import REPO
 from rekap.gen import national
 
-PHASES = ("ingest", "reads", "profile", "publish", "rebuild", "restart", "sqlite")
-HTTP = {"ingest", "reads", "profile", "publish"}
+PHASES = ("ingest", "reads", "flood", "profile", "publish", "rebuild", "restart", "sqlite")
+HTTP = {"ingest", "reads", "flood", "profile", "publish"}
 
 
 def generated(scale: float, seed: int) -> tuple[Path, national.Manifest]:

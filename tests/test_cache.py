@@ -60,3 +60,35 @@ def test_a_cached_answer_is_compressed_once_and_each_encoding_has_its_own_etag(c
     assert again.status_code == 304
     stale = client.get(url, headers={"Accept-Encoding": "identity", "If-None-Match": zipped.headers["etag"]})
     assert stale.status_code == 200 and stale.json() == plain.json()
+
+
+def test_a_busy_instance_serves_a_recent_page_and_a_quiet_one_the_exact_version():
+    cache = AnswerCache()
+    built: list[int] = []
+
+    def build(v: int):
+        return lambda: built.append(v) or f"page {v}".encode()
+
+    cache.get_when_busy("home", 1, build(1), busy=lambda: False, max_stale=60)
+    assert cache.get_when_busy("home", 2, build(2), busy=lambda: True, max_stale=60).body == b"page 1"
+    assert cache.get_when_busy("home", 2, build(2), busy=lambda: False, max_stale=60).body == b"page 2"
+    asked: list[bool] = []
+    again = cache.get_when_busy("home", 2, build(3), busy=lambda: asked.append(True) or True, max_stale=60)
+    assert again.body == b"page 2"
+    assert built == [1, 2] and asked == []  # an exact hit does not even ask how busy the log is
+
+
+def test_pages_under_ingest_are_rebuilt_at_most_once_a_second(client, officer_token, rekap, monkeypatch):
+    from conftest import CONTEST, clean_result
+
+    from rekap.web.pages import render
+
+    monkeypatch.setattr(render, "PAGE_MAX_STALE", 3600.0)  # "a moment ago", however slow this machine is today
+    monkeypatch.setattr(rekap.real_count, "entries_per_second", lambda: 1000)  # as busy as election night
+    first = client.get("/")
+    body = {"tps": "31.71.01.1001-001", "contest": CONTEST, "result": clean_result()}
+    auth = {"Authorization": f"Bearer {officer_token}"}
+    assert client.post("/api/v1/submissions", json=body, headers=auth).is_success
+    assert client.get("/").text == first.text  # the page of a moment ago: its live updates carry the new numbers
+    monkeypatch.setattr(rekap.real_count, "entries_per_second", lambda: 0)
+    assert client.get("/").text != first.text

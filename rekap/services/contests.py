@@ -25,6 +25,12 @@ class Contests:
         return ContestView.of(c, self.model.structure.election_names.get(c.election, ""))
 
     def all(self) -> list[ContestView]:
+        """From the committed read model: every page asks, and it must cost no database round trip."""
+        s = self.model.structure
+        contests = [s.contests[k] for k in sorted(s.contests)]
+        return [ContestView.of(c, s.election_names.get(c.election, "")) for c in contests]
+
+    def stored(self) -> list[ContestView]:
         """From the database, so that a process which never folds the log (`rekap publish`) can list them too."""
         with self.db.reader.connect() as conn:
             names = stored.election_names(conn)

@@ -85,11 +85,12 @@ class ReadModel:
         self.structure  # noqa: B018 - loads the read model on first use
         return self._totals.get((region, contest))
 
-    def region_version(self, region: str, contest: str) -> tuple[int, int] | None:
+    def region_version(self, region: str, contest: str) -> tuple[int, int]:
         """What any answer about a region's totals depends on: its own totals row (every change below it passes
-        through that row) and names, TPS, contests and streams (the structure). None: nothing counted there."""
+        through that row; 0: nothing counted there yet) and names, TPS, contests and streams (the structure).
+        An answer that cannot be built (no such region or contest) is never kept, whatever its version."""
         t = self.totals(region, contest)
-        return (t.last_seq, self.structure.seq) if t is not None else None
+        return (t.last_seq if t is not None else 0, self.structure.seq)
 
     def tps_version(self, tps: str) -> tuple[int, int]:
         """What a TPS answer depends on: its last committed submission (0: none) and the structure."""

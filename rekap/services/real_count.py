@@ -52,6 +52,10 @@ def totals_row(region: str, contest: str, x: Totals) -> dict[str, Any]:
             "updated_at": x.updated_at}  # fmt: skip
 
 
+#: committed entries a second from which ingest counts as busy
+BUSY_ENTRIES_PER_SECOND = 50
+
+
 class RealCount:
     def __init__(
         self, model: ReadModel, contests: Contests, db: Database, simulated: bool, entries_per_second: Callable[[], int]
@@ -59,6 +63,10 @@ class RealCount:
         self.model, self.contests, self.db, self.simulated = model, contests, db, simulated
         #: how busy the log is (committed entries folded here in the last second): how stale a hot total may be
         self.entries_per_second = entries_per_second
+
+    def busy(self) -> bool:
+        """Whether results arrive fast enough that answers may be a fraction of a second old (see AnswerCache)."""
+        return self.entries_per_second() >= BUSY_ENTRIES_PER_SECOND
 
     def totals(self, contest_id: str, region: str) -> TotalsView:
         """From the committed read model in memory: no database round trip."""
@@ -75,7 +83,7 @@ class RealCount:
             rows = stored.of_contest(conn, contest_id)
         return [totals_row(region, contest_id, x) for region, x in rows.items()]
 
-    def region_version(self, region: str, contest: str) -> tuple[int, int] | None:
+    def region_version(self, region: str, contest: str) -> tuple[int, int]:
         return self.model.region_version(region, contest)
 
     def tps_version(self, tps: str) -> tuple[int, int]:

@@ -173,7 +173,7 @@ class Publisher:
                 return Published(head_seq, since, 0)
             tree = RegionTree(stored_regions.all_regions(conn))
             contests = {c.id: c for c in stored_contests.all_contests(conn)}
-            views = {v.id: v for v in self.contests.all()}
+            views = {v.id: v for v in self.contests.stored()}
             written = 0
             roots: dict[str, Any] = {}
             manifest: dict[str, dict[str, int]] = {}

@@ -62,3 +62,15 @@ class AnswerCache:
 
     def get(self, key: Hashable, version: Hashable, build: Callable[[], bytes], max_stale: float = 0.0) -> Answer:
         return self.peek(key, version, max_stale) or self.put(key, version, build())
+
+    def fresh(self, key: Hashable, version: Hashable, busy: Callable[[], bool], max_stale: float) -> Answer | None:
+        """The answer for `version`, or while `busy()` one up to `max_stale` seconds old (busy is asked only on a
+        miss: counting how busy the log is is not free). Under heavy ingest every result changes the national
+        version, so a hot answer is then rebuilt a few times a second rather than for every reader."""
+        return self.peek(key, version) or (self.peek(key, version, max_stale) if busy() else None)
+
+    def get_when_busy(
+        self, key: Hashable, version: Hashable, build: Callable[[], bytes], busy: Callable[[], bool], max_stale: float
+    ) -> Answer:
+        """`get`, with `fresh`'s allowance for a busy log."""
+        return self.fresh(key, version, busy, max_stale) or self.put(key, version, build())

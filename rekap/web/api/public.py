@@ -31,7 +31,6 @@ def get_region(request: Request, code: str, svc: ServicesDep) -> Response:
 #: under heavy ingest a hot total is rebuilt ten times a second, not per read; a served total is then
 #: at most this old, well inside the one-second freshness promise (a quiet instance answers exactly)
 TOTALS_MAX_STALE = 0.1
-BUSY_ENTRIES_PER_SECOND = 50
 
 
 @router.get("/contests/{contest_id}/totals/{region_code}", response_model=TotalsView)
@@ -39,19 +38,11 @@ async def get_totals(request: Request, contest_id: str, region_code: str, svc: S
     # on the event loop: the answer comes from memory (the committed read model), never from the database
     count = svc.real_count
     version = count.region_version(region_code, contest_id)
-    if version is None:  # nothing counted there, or no such contest or region: nothing worth keeping
-        return public_json(request, count.totals(contest_id, region_code))
     key = ("totals", contest_id, region_code)
     answers: AnswerCache = request.app.state.answers
-    answer = answers.peek(key, version)
-    if answer is None:  # only now ask how busy ingest is: counting the last second's entries is not free
-        busy = count.entries_per_second() >= BUSY_ENTRIES_PER_SECOND
-        answer = answers.get(
-            key,
-            version,
-            lambda: json_of(count.totals(contest_id, region_code)),
-            max_stale=TOTALS_MAX_STALE if busy else 0.0,
-        )
+    answer = answers.get_when_busy(
+        key, version, lambda: json_of(count.totals(contest_id, region_code)), count.busy, TOTALS_MAX_STALE
+    )
     return etagged(request, answer, "application/json")
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.types import Scope
@@ -130,10 +131,21 @@ def render(request: Request, loc: Locale, template: str, status: int = 200, **co
     return etagged(request, body, "text/html; charset=utf-8")
 
 
-def cached(request: Request, version: Hashable | None, build: Callable[[], bytes]) -> bytes | Answer:
-    """The answer for this URL built once per version of the data it shows (None: build it every time)."""
+#: under heavy ingest a page is rebuilt at most this often: its numbers are then at most this old when it is
+#: served, and its live updates (SSE) bring the reader up to date at once (a quiet instance answers exactly)
+PAGE_MAX_STALE = 1.0
+
+
+async def cached(
+    request: Request, version: Hashable | None, build: Callable[[], bytes], busy: Callable[[], bool]
+) -> bytes | Answer:
+    """The answer for this URL built once per version of the data it shows (None: build it every time).
+
+    A hit is answered on the event loop, with no hop to a thread (a crowd opening the home page is all hits);
+    a page is built in the thread pool, so building it never holds up the loop's other readers and writers."""
     if version is None:
-        return build()
+        return await run_in_threadpool(build)
     key = ("page", request.url.path, tuple(sorted(page_query(request).items())))
     cache: AnswerCache = request.app.state.answers
-    return cache.get(key, version, build)
+    hit = cache.fresh(key, version, busy, PAGE_MAX_STALE)
+    return hit or cache.put(key, version, await run_in_threadpool(build))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from rekap.domain.errors import InvalidInput, NotFound
 from rekap.services.views import json_of
@@ -32,20 +33,20 @@ LocaleDep = Annotated[Locale, Depends(get_locale)]
 MapMode = Annotated[str, Query(alias="map", pattern="^(lead|prog)$")]
 
 
-def pages_not_found(fn: Callable[..., Response]) -> Callable[..., Response]:
+def pages_not_found(fn: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
     """A reader who follows a dead link gets a page in their language, not problem+json."""
 
     @functools.wraps(fn)
-    def wrapper(**kwargs: Any) -> Response:
+    async def wrapper(**kwargs: Any) -> Response:
         try:
-            return fn(**kwargs)
+            return await fn(**kwargs)
         except NotFound as err:
             return render(kwargs["request"], kwargs["loc"], "notfound.html", status=404, detail=err.detail)
 
     return wrapper
 
 
-def _region(request: Request, svc: Services, loc: Locale, contest_id: str, code: str, map_mode: str) -> Response:
+async def _region(request: Request, svc: Services, loc: Locale, contest_id: str, code: str, map_mode: str) -> Response:
     def build() -> bytes:
         page = views.region_page(svc, contest_id, code, loc)
         return html(
@@ -62,29 +63,32 @@ def _region(request: Request, svc: Services, loc: Locale, contest_id: str, code:
             map_mode=map_mode,
         )
 
-    body = cached(request, svc.real_count.region_version(code, contest_id), build)
+    body = await cached(request, svc.real_count.region_version(code, contest_id), build, svc.real_count.busy)
     return etagged(request, body, "text/html; charset=utf-8")
 
 
 @router.get("/")
 @pages_not_found
-def index(request: Request, svc: ServicesDep, loc: LocaleDep, map_mode: MapMode = "lead") -> Response:
+async def index(request: Request, svc: ServicesDep, loc: LocaleDep, map_mode: MapMode = "lead") -> Response:
     contests = svc.contests.all()
     if len(contests) == 1:
-        return _region(request, svc, loc, contests[0].id, contests[0].scope, map_mode)
-    pages = [views.region_page(svc, c.id, c.scope, loc) for c in contests]
-    search_contest = contests[0].id if contests else None
-    return render(
-        request, loc, "index.html", pages=pages, topics=[p.topic for p in pages], search_contest=search_contest
-    )
+        return await _region(request, svc, loc, contests[0].id, contests[0].scope, map_mode)
+    def page() -> Response:
+        pages = [views.region_page(svc, c.id, c.scope, loc) for c in contests]
+        search_contest = contests[0].id if contests else None
+        return render(
+            request, loc, "index.html", pages=pages, topics=[p.topic for p in pages], search_contest=search_contest
+        )
+
+    return await run_in_threadpool(page)
 
 
 @router.get("/c/{contest_id}")
 @pages_not_found
-def contest_page(
+async def contest_page(
     request: Request, contest_id: str, svc: ServicesDep, loc: LocaleDep, map_mode: MapMode = "lead"
 ) -> Response:
-    return _region(request, svc, loc, contest_id, svc.contests.get(contest_id).scope, map_mode)
+    return await _region(request, svc, loc, contest_id, svc.contests.get(contest_id).scope, map_mode)
 
 
 def _csv(request: Request, body: bytes | Answer, filename: str) -> Response:
@@ -94,16 +98,18 @@ def _csv(request: Request, body: bytes | Answer, filename: str) -> Response:
 
 # The downloads come first: "{region_code}" alone would also match "31.71.csv".
 @router.get("/c/{contest_id}/r/{region_code}.csv")
-def region_csv(request: Request, contest_id: str, region_code: str, svc: ServicesDep, loc: LocaleDep) -> Response:
+async def region_csv(request: Request, contest_id: str, region_code: str, svc: ServicesDep, loc: LocaleDep) -> Response:
     def build() -> bytes:
         return downloads.as_csv(downloads.region_table(views.region_page(svc, contest_id, region_code, loc)))
 
-    body = cached(request, svc.real_count.region_version(region_code, contest_id), build)
+    body = await cached(request, svc.real_count.region_version(region_code, contest_id), build, svc.real_count.busy)
     return _csv(request, body, f"rekap-{contest_id}-{region_code}.csv")  # fmt: skip
 
 
 @router.get("/c/{contest_id}/r/{region_code}.json")
-def region_json(request: Request, contest_id: str, region_code: str, svc: ServicesDep, loc: LocaleDep) -> Response:
+async def region_json(
+    request: Request, contest_id: str, region_code: str, svc: ServicesDep, loc: LocaleDep
+) -> Response:
     def build() -> bytes:
         page = views.region_page(svc, contest_id, region_code, loc)
         about = {
@@ -116,16 +122,16 @@ def region_json(request: Request, contest_id: str, region_code: str, svc: Servic
         }
         return downloads.as_json(downloads.region_table(page), about)
 
-    body = cached(request, svc.real_count.region_version(region_code, contest_id), build)
+    body = await cached(request, svc.real_count.region_version(region_code, contest_id), build, svc.real_count.busy)
     return etagged(request, body, "application/json")
 
 
 @router.get("/c/{contest_id}/r/{region_code}")
 @pages_not_found
-def region(
+async def region(
     request: Request, contest_id: str, region_code: str, svc: ServicesDep, loc: LocaleDep, map_mode: MapMode = "lead"
 ) -> Response:
-    return _region(request, svc, loc, contest_id, region_code, map_mode)
+    return await _region(request, svc, loc, contest_id, region_code, map_mode)
 
 
 @router.get("/tps/{tps_code}.csv")
@@ -142,20 +148,23 @@ def tps_json(request: Request, tps_code: str, svc: ServicesDep) -> Response:
 
 @router.get("/tps/{tps_code}")
 @pages_not_found
-def tps(request: Request, tps_code: str, svc: ServicesDep, loc: LocaleDep) -> Response:
-    page = tps_page(svc, tps_code, loc)
-    crumbs = [
-        Crumb(r.name, loc.href(f"/c/{page.link_contest}/r/{r.code}") if page.link_contest else "") for r in page.crumbs
-    ]
-    return render(
-        request,
-        loc,
-        "tps.html",
-        page=page,
-        topics=[page.topic],
-        search_contest=page.link_contest,
-        crumb_links=crumbs,
-    )
+async def tps(request: Request, tps_code: str, svc: ServicesDep, loc: LocaleDep) -> Response:
+    def build() -> bytes:
+        page = tps_page(svc, tps_code, loc)
+        link = page.link_contest
+        crumbs = [Crumb(r.name, loc.href(f"/c/{link}/r/{r.code}") if link else "") for r in page.crumbs]
+        return html(
+            request,
+            loc,
+            "tps.html",
+            page=page,
+            topics=[page.topic],
+            search_contest=page.link_contest,
+            crumb_links=crumbs,
+        )
+
+    body = await cached(request, svc.real_count.tps_version(tps_code), build, svc.real_count.busy)
+    return etagged(request, body, "text/html; charset=utf-8")
 
 
 @router.get("/search")
@@ -187,7 +196,7 @@ def _wall_regions(regions: str) -> list[str]:
 @router.get("/wall")
 @router.get("/wall/{contest_id}")
 @pages_not_found
-def wall(
+async def wall(
     request: Request,
     svc: ServicesDep,
     loc: LocaleDep,
@@ -218,5 +227,5 @@ def wall(
             next_url=replace_query(request, i=(current + 1) % len(slides)),
         )
 
-    body = cached(request, None if None in versions else tuple(versions), build)
+    body = await cached(request, tuple(versions), build, svc.real_count.busy)
     return etagged(request, body, "text/html; charset=utf-8")

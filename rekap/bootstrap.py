@@ -22,6 +22,7 @@ from rekap.services import export, verify
 from rekap.services.contests import Contests
 from rekap.services.imports import Imports
 from rekap.services.photos import Photos
+from rekap.services.problems import Problems
 from rekap.services.public_log import PublicLog
 from rekap.services.read_model import ReadModel
 from rekap.services.real_count import RealCount
@@ -75,6 +76,7 @@ class Rekap:
         self.recaps = Recaps(self.writer, self.read_model, self.contests, db)
         self.writer.feed.subscribe(self.recaps.heard)  # after the read model: comparisons read its totals
         self.recap_import = RecapImport(self.writer)
+        self.problems = Problems(self.read_model, self.contests, self.recaps, db)
         self._follower: Follower | None = None
 
     @classmethod
@@ -98,6 +100,7 @@ class Rekap:
         return Services(
             self.contests, self.regions, self.real_count, self.tps, self.public_log, self.submissions, self.tokens,
             self.photos, self.streams, self.writer.feed.subscribe, self.settings.simulated, recaps=self.recaps,
+            problems=self.problems,
         )  # fmt: skip
 
     def web_app(self, then: tuple[Callable[[], None], ...] = ()) -> FastAPI:

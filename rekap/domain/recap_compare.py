@@ -82,7 +82,7 @@ class Difference:
     children: int  # the sum of the children (their recaps where they exist, else their TPS)
     real: int  # the sum of every TPS below (the real count)
     explained_by: tuple[Explained, ...]  # children whose recap differs from their TPS in this count
-    incomplete: tuple[str, ...]  # children without a recap whose TPS are not all in yet
+    incomplete: tuple[str, ...]  # children without a recap, not all TPS in yet, where this tier adds something
 
     @property
     def at_this_tier(self) -> int:
@@ -113,6 +113,7 @@ def compare(numbers: Sequence[int], recap: Figures, real: Figures, children: Seq
             for c in children
             if c.recap is not None and c.recap.count(name) != c.real.count(name)
         )
-        incomplete = tuple(c.code for c in children if c.recap is None and c.incomplete)
+        # children still counting account for what this tier adds only: they are named when it adds something
+        incomplete = tuple(c.code for c in children if c.recap is None and c.incomplete) if announced != summed else ()
         out.append(Difference(name, announced, summed, counted, explained, incomplete))
     return tuple(out)

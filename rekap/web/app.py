@@ -12,6 +12,7 @@ from rekap.web import problems, sse
 from rekap.web.api import admin, photos, public, recaps, submissions
 from rekap.web.cache import AnswerCache
 from rekap.web.deps import Services
+from rekap.web.pages import recap_pages
 from rekap.web.pages import routes as pages
 
 
@@ -42,7 +43,7 @@ def create_app(
     app.state.answers = AnswerCache()
     problems.install(app)
     for router in (public.router, sse.router, photos.router, submissions.router, admin.router, recaps.router,
-                   pages.router):
+                   recap_pages.router, pages.router):
         app.include_router(router)
     pages.mount_static(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # skips text/event-stream

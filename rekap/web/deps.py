@@ -13,6 +13,7 @@ from rekap.domain.errors import Forbidden
 from rekap.log.commits import Listener
 from rekap.services.contests import Contests
 from rekap.services.photos import Photos
+from rekap.services.problems import Problems
 from rekap.services.public_log import PublicLog
 from rekap.services.real_count import RealCount
 from rekap.services.recaps import Recaps
@@ -41,6 +42,7 @@ class Services:
     subscribe: Callable[[Listener], Callable[[], None]]  # to hear of every commit (live pages)
     simulated: bool = False
     recaps: Recaps | None = None  # the tiered recapitulation (D-forms)
+    problems: Problems | None = None  # lists of the problem TPS below a region
 
 
 def services_of(request: Request) -> Services:
@@ -62,6 +64,15 @@ async def _recaps(request: Request) -> Recaps:
 
 
 RecapsDep = Annotated[Recaps, Depends(_recaps)]
+
+
+async def _problems(request: Request) -> Problems:
+    problems = services_of(request).problems
+    assert problems is not None, "the composition root wires the problem lists"
+    return problems
+
+
+ProblemsDep = Annotated[Problems, Depends(_problems)]
 
 
 async def get_token(svc: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> TokenInfo:

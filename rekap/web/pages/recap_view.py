@@ -27,7 +27,8 @@ def recap_rows(contest: ContestView, recap: RecapView, loc: Locale) -> list[Reca
     diffs = {d.count: d for d in recap.differences}
     out = []
     for c in contest.candidates:
-        out.append(_row(f"votes.{c.number}", f"{c.number}. {' – '.join(c.names)}", recap.votes.get(c.number, 0), diffs))
+        short = " – ".join(name.split()[0] for name in c.names if name)  # "Basuki – Djarot": fits a phone
+        out.append(_row(f"votes.{c.number}", f"{c.number}. {short}", recap.votes.get(c.number, 0), diffs))
     for name in COMPARED:
         out.append(_row(name, loc.t(f"recap.field.{name}"), recap.counts[name], diffs))
     return out

@@ -182,6 +182,7 @@ def verify_local(db: Database, files: PhotoFiles, progress: Progress | None = No
             _check_photo_bytes(sha, files.read_original(sha), report)
         else:
             report.photos_missing.append(sha)
+    refs |= {p for r in state.recaps.values() for p in r.photos}  # the D-forms' photos
     report.photos_missing += sorted(refs - set(photos))
     return report
 
@@ -204,7 +205,7 @@ def verify_export(directory: Path, progress: Progress | None = None) -> VerifyRe
 
     def noting_photos(entries: Iterator[Entry]) -> Iterator[Entry]:
         for e in entries:
-            if e.kind == "result.submitted":
+            if e.kind in ("result.submitted", "recap.entered"):  # C1 and D-form photos
                 refs.update(e.payload.get("photos", []))
             yield e
 

@@ -24,9 +24,12 @@ from rekap.services import export, verify
 from rekap.services.contests import Contests
 from rekap.services.imports import Imports
 from rekap.services.photos import Photos
+from rekap.services.problems import Problems
 from rekap.services.public_log import PublicLog
 from rekap.services.read_model import ReadModel
 from rekap.services.real_count import RealCount
+from rekap.services.recap_import import RecapImport
+from rekap.services.recaps import Recaps
 from rekap.services.regions import Regions
 from rekap.services.snapshots import Publisher
 from rekap.services.streams import Streams
@@ -73,6 +76,10 @@ class Rekap:
         self.streams = Streams(self.writer)
         self.imports = Imports(self.writer)
         self.publisher = Publisher(db, self.contests, settings.simulated)
+        self.recaps = Recaps(self.writer, self.read_model, self.contests, db)
+        self.writer.feed.subscribe(self.recaps.heard)  # after the read model: comparisons read its totals
+        self.recap_import = RecapImport(self.writer)
+        self.problems = Problems(self.read_model, self.contests, self.recaps, db)
         self._follower: Follower | None = None
         self._checkpointer: Checkpointer | None = None
 
@@ -96,7 +103,8 @@ class Rekap:
     def web_services(self) -> Services:
         return Services(
             self.contests, self.regions, self.real_count, self.tps, self.public_log, self.submissions, self.tokens,
-            self.photos, self.streams, self.writer.feed.subscribe, self.settings.simulated,
+            self.photos, self.streams, self.writer.feed.subscribe, self.settings.simulated, recaps=self.recaps,
+            problems=self.problems,
         )  # fmt: skip
 
     def web_app(self, then: tuple[Callable[[], None], ...] = ()) -> FastAPI:

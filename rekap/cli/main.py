@@ -20,7 +20,7 @@ from rekap.services import verify as verification
 from rekap.services.snapshots import open_sink
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="rekap: election real count and tiered recap.")
-import_app = typer.Typer(no_args_is_help=True, help="Import regions, TPS or an election definition.")
+import_app = typer.Typer(no_args_is_help=True, help="Import regions, TPS, an election definition or recap figures.")
 token_app = typer.Typer(no_args_is_help=True, help="API tokens for officers, witnesses, importers and admins.")
 stream_app = typer.Typer(no_args_is_help=True, help="Live stream links of recap plenaries.")
 app.add_typer(import_app, name="import")
@@ -66,6 +66,15 @@ def import_election(file: Path) -> None:
     with instance(create=True) as rekap:
         entry = rekap.imports.election(file, actor())
     console.print(f"election defined: seq {entry.seq}, {len(entry.payload['contests'])} contest(s)")
+
+
+@import_app.command("recap")
+def import_recap(file: Path) -> None:
+    """Recap (D-form) figures per region: region,contest,votes_<n>…,valid,invalid,used,unused,damaged,dpt,dptb,
+    dpk,voters[,reason]. Checked whole first; rows equal to a recap already logged change nothing."""
+    with instance() as rekap, progress("recap") as p:
+        entries = rekap.recap_import.recap(file, actor(), p)
+    console.print(f"imported {file.name}: {len(entries)} recap(s) entered or corrected")
 
 
 @token_app.command("create")

@@ -109,6 +109,24 @@ class ImportRejected(InvalidInput):
     slug, title = "import-rejected", "Import file rejected"
 
 
+class RecapTransitionRefused(Conflict):
+    """The recap is not in a status that allows this step (e.g. entering figures into a signed-off recap:
+    it must be reopened first). `extra` names the status and the step."""
+
+    slug, title = "recap-transition-refused", "Not allowed in this status of the recap"
+
+
+class RecapDifferencesUnexplained(Conflict):
+    """The recap differs from the sum of its children or from the real count: it is signed off only with a
+    written explanation. `extra["differences"]` lists each count."""
+
+    slug, title = "recap-differences-unexplained", "Differences need a written explanation"
+
+
+class RecapPhotoRequired(InvalidInput):
+    slug, title = "recap-photo-required", "A photo of the signed D-form is needed"
+
+
 class ChainBroken(RekapError):
     slug, status, title = "chain-broken", 500, "Log chain broken"
 
@@ -142,6 +160,9 @@ ALL_ERRORS: tuple[type[RekapError], ...] = (
     PhotoNotImage,
     PhotoMissing,
     ImportRejected,
+    RecapTransitionRefused,
+    RecapDifferencesUnexplained,
+    RecapPhotoRequired,
     ChainBroken,
     WriterUnavailable,
 )

@@ -19,6 +19,10 @@ KINDS = (
     "token.created",
     "token.revoked",
     "stream.set",
+    "recap.started",
+    "recap.entered",
+    "recap.signed_off",
+    "recap.reopened",
 )
 
 #: where an entry of these kinds says which region it is about: the log stores the province of it beside the

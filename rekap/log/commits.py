@@ -20,6 +20,7 @@ class Committed:
     totals: frozenset[tuple[str, str]]  # (region, contest) whose totals changed
     accepted: frozenset[tuple[str, str]]  # (tps, contest) whose accepted result changed
     submitted: frozenset[tuple[str, str]] = frozenset()  # (tps, contest) with any new submission
+    recaps: frozenset[tuple[str, str]] = frozenset()  # (region, contest) whose recap changed
 
     @classmethod
     def of(cls, entries: list[Entry], changes: Changes) -> Committed:
@@ -30,6 +31,7 @@ class Committed:
             frozenset(changes.totals),
             frozenset(changes.accepted),
             frozenset((s.tps, s.contest) for s in changes.submissions),
+            frozenset(changes.recaps),
         )
 
 

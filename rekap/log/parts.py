@@ -48,7 +48,7 @@ PROGRESS_EVERY = 5000
 #: after the submissions, the tables the parts send, in the order the rebuilding process copies them in: the
 #: first ones from every part (each has its own rows), the rest from the first part (all parts have them all)
 FROM_EVERY_PART = (t.accepted, t.tps)
-FROM_THE_FIRST = (t.regions, t.elections, t.contests, t.streams)
+FROM_THE_FIRST = (t.regions, t.elections, t.contests, t.streams, t.recaps)
 _RESULT = "result.submitted"
 
 

@@ -9,10 +9,11 @@ back; the read model never does, so a reader never sees a number that was not co
 from __future__ import annotations
 
 from collections.abc import Iterable
+from copy import copy
 from dataclasses import dataclass, replace
 
 from rekap.domain.contest import Contest
-from rekap.domain.fold import State, Totals
+from rekap.domain.fold import Recap, State, Totals
 from rekap.domain.regions import NATION, NATION_NAME, Region, is_within, path_of
 from rekap.log.commits import Committed
 from rekap.log.writer import LogWriter
@@ -70,6 +71,7 @@ class ReadModel:
         self._totals: dict[tuple[str, str], Totals] = {}
         self._structure: Structure | None = None
         self._tps_seq: dict[str, int] = {}
+        self._recaps: dict[tuple[str, str], Recap] = {}
         self.seq = 0  # the last committed entry folded in
 
     @property
@@ -84,6 +86,15 @@ class ReadModel:
     def totals(self, region: str, contest: str) -> Totals | None:
         self.structure  # noqa: B018 - loads the read model on first use
         return self._totals.get((region, contest))
+
+    def recap(self, region: str, contest: str) -> Recap | None:
+        """The committed recap of a region in a contest (None: not started)."""
+        self.structure  # noqa: B018 - loads the read model on first use
+        return self._recaps.get((region, contest))
+
+    def recaps_of(self, contest: str) -> list[Recap]:
+        self.structure  # noqa: B018
+        return [r for (_, c), r in self._recaps.items() if c == contest]
 
     def region_version(self, region: str, contest: str) -> tuple[int, int]:
         """What any answer about a region's totals depends on: its own totals row (every change below it passes
@@ -100,6 +111,7 @@ class ReadModel:
         """Under the writer's lock, with no write in flight: the state is the committed one."""
         self._totals = {k: t.copy() for k, t in state.totals.items()}
         self._tps_seq = dict(state.tps_seq)
+        self._recaps = {k: _recap_copy(r) for k, r in state.recaps.items()}
         self.seq = state.seq
         self._structure = _structure_of(state)
 
@@ -117,6 +129,8 @@ class ReadModel:
             t = state.totals.get(key)
             if t is not None:
                 self._totals[key] = t.copy()
+        for key in event.recaps:
+            self._recaps[key] = _recap_copy(state.recaps[key])
         for tps, _contest in event.submitted:
             self._tps_seq[tps] = state.tps_seq.get(tps, 0)
         if TREE_KINDS.intersection(event.kinds):
@@ -124,3 +138,10 @@ class ReadModel:
         elif state.structure_seq != self._structure.seq:
             self._structure = replace(self._structure, seq=state.structure_seq)
         self.seq = event.seq
+
+
+def _recap_copy(r: Recap) -> Recap:
+    """A copy the fold's later steps do not change (its figures are immutable; its list of entries is not)."""
+    out = copy(r)
+    out.entries = list(r.entries)
+    return out

@@ -16,6 +16,7 @@ import httpx
 from rekap.domain.errors import InvalidInput
 from rekap.domain.fold import TOTALS_COUNTS, State, apply
 from rekap.domain.log import GENESIS, Entry, check_link
+from rekap.domain.recap import difference_payload, differences_in, recap_findings
 from rekap.domain.result import Result
 from rekap.domain.rules import Finding, TpsFacts, check, known_version
 from rekap.log.reader import read_entries
@@ -80,6 +81,28 @@ def _recheck(state: State, e: Entry, report: VerifyReport) -> None:
         report.findings_mismatches.append(e.seq)
 
 
+def _recheck_recap(state: State, e: Entry, before: list[dict[str, object]] | None, report: VerifyReport) -> None:
+    """A recap's recorded findings must be what its rules find; a sign-off's recorded differences must be what
+    the log said when it was signed."""
+    p = e.payload
+    if e.kind == "recap.entered":
+        version = int(p.get("rules", 1))
+        if not known_version(version):
+            report.rules_unknown.add(version)
+            return
+        found = recap_findings(state, p["region"], p["contest"], Result.from_payload(p["result"]), version)
+        if found != tuple(Finding(**f) for f in p["findings"]):
+            report.findings_mismatches.append(e.seq)
+    elif e.kind == "recap.signed_off" and before is not None and before != p["differences"]:
+        report.findings_mismatches.append(e.seq)
+
+
+def _differences_before(state: State, e: Entry) -> list[dict[str, object]] | None:
+    if e.kind != "recap.signed_off":
+        return None
+    return [difference_payload(d) for d in differences_in(state, e.payload["region"], e.payload["contest"])]
+
+
 def verify_chain(
     entries: Iterator[Entry], report: VerifyReport, progress: Progress | None = None, total: int = 0
 ) -> State:
@@ -92,9 +115,12 @@ def verify_chain(
             report.broken_seq, report.broken_reason = broken.seq, broken.reason
             return state
         try:
+            before = _differences_before(state, e)
             apply(state, e)
             if e.kind == "result.submitted":
                 _recheck(state, e, report)
+            elif e.kind.startswith("recap."):
+                _recheck_recap(state, e, before, report)
         except (KeyError, TypeError, ValueError) as exc:
             report.broken_seq = e.seq
             report.broken_reason = f"entry cannot be applied: {type(exc).__name__}: {exc}"
@@ -156,6 +182,7 @@ def verify_local(db: Database, files: PhotoFiles, progress: Progress | None = No
             _check_photo_bytes(sha, files.read_original(sha), report)
         else:
             report.photos_missing.append(sha)
+    refs |= {p for r in state.recaps.values() for p in r.photos}  # the D-forms' photos
     report.photos_missing += sorted(refs - set(photos))
     return report
 
@@ -178,7 +205,7 @@ def verify_export(directory: Path, progress: Progress | None = None) -> VerifyRe
 
     def noting_photos(entries: Iterator[Entry]) -> Iterator[Entry]:
         for e in entries:
-            if e.kind == "result.submitted":
+            if e.kind in ("result.submitted", "recap.entered"):  # C1 and D-form photos
                 refs.update(e.payload.get("photos", []))
             yield e
 

@@ -11,7 +11,7 @@ from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, Table, delete, text
 
 from rekap.domain.contest import Contest, Election
-from rekap.domain.fold import TOTALS_COUNTS, Accepted, Changes, LoggedSubmission, State, Totals
+from rekap.domain.fold import TOTALS_COUNTS, Accepted, Changes, LoggedSubmission, Recap, State, Totals
 from rekap.domain.regions import NATION, Region
 from rekap.domain.tps import Tps
 from rekap.store import batch, codec
@@ -193,6 +193,15 @@ def totals_of_row(row: Any) -> Totals:
     return Totals(votes, [getattr(row, name) for name in TOTALS_COUNTS], row.last_seq, row.updated_at)
 
 
+def recap_values(r: Recap) -> Row:
+    result = codec.canonical_dumps(r.result.to_payload()) if r.result is not None else None
+    return (
+        r.region, r.contest, r.status, result, _list_text(r.photos), _list_text([f.to_payload() for f in r.findings]),
+        r.source, r.entered_seq, r.entered_by, r.entered_at, r.started_at, r.signed_seq, r.signed_by, r.signed_at,
+        r.explanation, r.reopened_by, r.reopened_at, r.reason,
+    )  # fmt: skip
+
+
 def changed_rows(state: State, ch: Changes) -> list[batch.Part]:
     """The rows one entry's (or one batch's) changes write, by table; the streams go by `persist_streams`."""
     disagreeing = state.disagreeing
@@ -204,6 +213,7 @@ def changed_rows(state: State, ch: Changes) -> list[batch.Part]:
         (t.submissions, [submission_values(s) for s in ch.submissions], False),
         (t.accepted, [accepted_values(k, state.accepted[k], k in disagreeing) for k in sorted(ch.accepted)], True),
         (t.totals, [totals_values(k, state.totals[k]) for k in sorted(ch.totals)], True),
+        (t.recaps, [recap_values(state.recaps[k]) for k in sorted(ch.recaps)], True),
     ]
 
 
@@ -224,3 +234,4 @@ def all_rows(state: State) -> Iterator[tuple[Table, Iterable[Row]]]:
     yield t.accepted, (accepted_values(k, a, k in disagreeing) for k, a in state.accepted.items())
     yield t.totals, (totals_values(k, x) for k, x in state.totals.items())
     yield t.streams, state.streams.items()
+    yield t.recaps, map(recap_values, state.recaps.values())

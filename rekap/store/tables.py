@@ -149,7 +149,31 @@ streams = Table(
     Column("url", Text, nullable=False),
 )
 
-PROJECTIONS = (regions, tps, elections, contests, submissions, accepted, totals, streams)
+# each region's recap (D-form) per contest: its status and the figures last entered (the log has every entry)
+recaps = Table(
+    "recaps",
+    metadata,
+    Column("region", String(20), primary_key=True),
+    Column("contest", String(80), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("result", Text),
+    Column("photos", Text, nullable=False),
+    Column("findings", Text, nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("entered_seq", BigInteger, nullable=False),
+    Column("entered_by", String(200), nullable=False),
+    Column("entered_at", String(32), nullable=False),
+    Column("started_at", String(32), nullable=False),
+    Column("signed_seq", BigInteger, nullable=False),
+    Column("signed_by", String(200), nullable=False),
+    Column("signed_at", String(32), nullable=False),
+    Column("explanation", Text, nullable=False),
+    Column("reopened_by", String(200), nullable=False),
+    Column("reopened_at", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+PROJECTIONS = (regions, tps, elections, contests, submissions, accepted, totals, streams, recaps)
 
 # --- beside the log: blobs and secrets that must not be public ---
 photos = Table(

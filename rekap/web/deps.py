@@ -13,8 +13,10 @@ from rekap.domain.errors import Forbidden
 from rekap.log.commits import Listener
 from rekap.services.contests import Contests
 from rekap.services.photos import Photos
+from rekap.services.problems import Problems
 from rekap.services.public_log import PublicLog
 from rekap.services.real_count import RealCount
+from rekap.services.recaps import Recaps
 from rekap.services.regions import Regions
 from rekap.services.streams import Streams
 from rekap.services.submissions import Submissions
@@ -39,6 +41,8 @@ class Services:
     streams: Streams
     subscribe: Callable[[Listener], Callable[[], None]]  # to hear of every commit (live pages)
     simulated: bool = False
+    recaps: Recaps | None = None  # the tiered recapitulation (D-forms)
+    problems: Problems | None = None  # lists of the problem TPS below a region
 
 
 def services_of(request: Request) -> Services:
@@ -51,6 +55,24 @@ async def _services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(_services)]
+
+
+async def _recaps(request: Request) -> Recaps:
+    recaps = services_of(request).recaps
+    assert recaps is not None, "the composition root wires the recaps"
+    return recaps
+
+
+RecapsDep = Annotated[Recaps, Depends(_recaps)]
+
+
+async def _problems(request: Request) -> Problems:
+    problems = services_of(request).problems
+    assert problems is not None, "the composition root wires the problem lists"
+    return problems
+
+
+ProblemsDep = Annotated[Problems, Depends(_problems)]
 
 
 async def get_token(svc: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> TokenInfo:

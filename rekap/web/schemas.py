@@ -83,3 +83,26 @@ class PhotoOut(BaseModel):
 
 class StreamIn(BaseModel):
     url: str = Field(default="", max_length=500, description="https URL of the plenary's live stream; empty removes it")
+
+
+class RecapIn(BaseModel):
+    """The totals a recap plenary announced (its D-form), with the photos of the signed form."""
+
+    result: ResultIn
+    photos: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(default=[], max_length=20)
+    reason: str | None = Field(default=None, max_length=1000, description="why, when this corrects earlier figures")
+
+
+class SignOffIn(BaseModel):
+    explanation: str = Field(default="", max_length=4000, description="why the recap differs, where it does")
+
+
+class ReopenIn(BaseModel):
+    reason: str = Field(max_length=1000)
+
+
+class RecapReceiptOut(BaseModel):
+    seq: int
+    hash: str
+    at: str
+    kind: str

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rekap.domain.fold import results, structure
+from rekap.domain.fold import recaps, results, structure
 from rekap.domain.fold.results import RANKS, rank_of
-from rekap.domain.fold.state import Accepted, Changes, LoggedSubmission, State, TotalsPath
+from rekap.domain.fold.state import Accepted, Changes, LoggedSubmission, Recap, State, TotalsPath
 from rekap.domain.fold.totals import TOTALS_COUNTS, Totals, add_along
 from rekap.domain.log import Entry
 
@@ -23,6 +23,7 @@ __all__ = [
     "Accepted",
     "Changes",
     "LoggedSubmission",
+    "Recap",
     "State",
     "Totals",
     "TotalsPath",
@@ -42,6 +43,10 @@ HANDLERS: dict[str, Handler] = {
     "token.created": structure.nothing,
     "token.revoked": structure.nothing,
     "stream.set": structure.stream_set,
+    "recap.started": recaps.recap_step,
+    "recap.entered": recaps.recap_step,
+    "recap.signed_off": recaps.recap_step,
+    "recap.reopened": recaps.recap_step,
 }
 
 

@@ -49,6 +49,32 @@ class LoggedSubmission:
 
 
 @dataclass(slots=True)
+class Recap:
+    """A region's recap (D-form) in one contest as the log has it so far: its status in the plenary's life, the
+    figures last entered and who signed them off. Corrections replace the figures; the log keeps every one."""
+
+    region: str
+    contest: str
+    status: str = "not_started"
+    result: Result | None = None
+    photos: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    source: str = ""  # "operator" or "import"
+    entered_seq: int = 0
+    entered_by: str = ""
+    entered_at: str = ""
+    started_at: str = ""
+    signed_seq: int = 0  # the sign-off entry (0: not signed)
+    signed_by: str = ""
+    signed_at: str = ""
+    explanation: str = ""
+    reopened_by: str = ""
+    reopened_at: str = ""
+    reason: str = ""  # of the last correction or reopening
+    entries: list[int] = field(default_factory=list)  # every recap entry's seq, oldest first
+
+
+@dataclass(slots=True)
 class Changes:
     """What one entry (or one batch of entries) changed; the store persists exactly these."""
 
@@ -60,6 +86,7 @@ class Changes:
     accepted: set[tuple[str, str]] = field(default_factory=set)
     totals: set[tuple[str, str]] = field(default_factory=set)
     streams: list[tuple[str, str]] = field(default_factory=list)
+    recaps: set[tuple[str, str]] = field(default_factory=set)  # (region, contest) whose recap changed
 
     def merge(self, other: Changes) -> None:
         self.regions += other.regions
@@ -70,6 +97,7 @@ class Changes:
         self.accepted |= other.accepted
         self.totals |= other.totals
         self.streams += other.streams
+        self.recaps |= other.recaps
 
 
 #: the keys and the totals of the regions a result adds up to (see State.totals_on_path)
@@ -94,6 +122,7 @@ class State:
     disagreeing: set[tuple[str, str]] = field(default_factory=set)
     totals: dict[tuple[str, str], Totals] = field(default_factory=dict)
     streams: dict[str, str] = field(default_factory=dict)
+    recaps: dict[tuple[str, str], Recap] = field(default_factory=dict)  # (region, contest): its D-form recap
     submission_count: int = 0
     tps_seq: dict[str, int] = field(default_factory=dict)  # last submission per TPS: versions TPS answers
     structure_seq: int = 0  # last entry that changed names, TPS, contests or streams rather than results

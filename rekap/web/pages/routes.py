@@ -16,6 +16,7 @@ from rekap.web.cache import Answer
 from rekap.web.deps import Services, ServicesDep, etagged
 from rekap.web.pages import downloads, views
 from rekap.web.pages.i18n import Locale, locale
+from rekap.web.pages.recap_view import recap_rows
 from rekap.web.pages.render import Crumb, cached, html, mount_static, render, replace_query
 from rekap.web.pages.tps_view import tps_page
 
@@ -61,6 +62,8 @@ async def _region(request: Request, svc: Services, loc: Locale, contest_id: str,
             download_base=f"/c/{contest_id}/r/{code}",
             wall_href=loc.href(f"/wall/{contest_id}", regions=code),
             map_mode=map_mode,
+            recap_rows=recap_rows(page.contest, page.recap, loc) if page.recap else [],
+            problem_counts=svc.problems.counts(contest_id, code) if svc.problems else {},
         )
 
     body = await cached(request, svc.real_count.region_version(code, contest_id), build, svc.real_count.busy)
@@ -220,6 +223,7 @@ async def wall(
             loc,
             "wall.html",
             slides=slides,
+            recap_slides=views.recap_slides(svc, slides),
             topics=[s.topic for s in slides],
             current=current,
             theme=theme,

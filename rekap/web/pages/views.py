@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
 
 from rekap.domain.regions import is_within
+from rekap.services.recaps import RecapProgress, RecapView
 from rekap.services.views import ContestView, RegionRef, TotalsView, TpsStatus
 from rekap.web.deps import Services
 from rekap.web.geo import Atlas, Shape
@@ -103,6 +104,7 @@ class RegionPage:
     child_streams: dict[str, str]
     palette: dict[int, str]
     topic: str
+    recap: RecapView | None = None  # the plenary's D-form beside the real count
 
 
 def region_page(svc: Services, contest_id: str, code: str, loc: Locale, map_width: int = MAP_WIDTH) -> RegionPage:
@@ -128,6 +130,7 @@ def region_page(svc: Services, contest_id: str, code: str, loc: Locale, map_widt
         child_streams=links,
         palette=colours(contest),
         topic=region_topic(contest_id, code),
+        recap=svc.recaps.view(contest_id, code) if svc.recaps is not None and is_within(code, contest.scope) else None,
     )
 
 
@@ -139,3 +142,18 @@ def contest_for(contests: list[ContestView], code: str) -> ContestView | None:
 def wall_slides(contests: list[ContestView], regions: list[str]) -> list[tuple[str, str]]:
     """(contest, region) of each slide: the chosen regions that a contest covers, or else its scope."""
     return [(c.id, code) for c in contests for code in regions or [c.scope] if is_within(code, c.scope)]
+
+
+def recap_slides(svc: Services, slides: list[RegionPage]) -> dict[str, RecapProgress]:
+    """The wall's recap slide of each region whose plenaries below have begun: which have finished."""
+    if svc.recaps is None:
+        return {}
+    out = {}
+    for page in slides:
+        kids = [c.region.code for c in page.totals.children]
+        if not kids:
+            continue
+        progress = svc.recaps.progress(page.contest.id, page.region.code, svc.regions.streams_of(kids))
+        if set(progress.counts) - {"not_started"}:
+            out[page.region.code] = progress
+    return out

@@ -1,0 +1,132 @@
+"""Pages of the recap: the plenaries' progress below a region, the operator's entry page, the problem TPS lists;
+each table also as CSV and JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from rekap.services.problems import KINDS, ProblemList
+from rekap.services.recaps import RecapProgress
+from rekap.services.views import python_of
+from rekap.web.deps import ProblemsDep, RecapsDep, Services, ServicesDep, etagged
+from rekap.web.pages import downloads, views
+from rekap.web.pages.i18n import Locale
+from rekap.web.pages.recap_view import recap_rows
+from rekap.web.pages.render import Crumb, cached, html, render
+from rekap.web.pages.routes import LocaleDep, pages_not_found
+
+router = APIRouter(include_in_schema=False)
+BASE = "/c/{contest_id}/r/{region_code}"
+Sort = Annotated[str, Query(pattern="^(code|at|detail)$")]
+Filter = Annotated[str, Query(max_length=100)]
+
+
+def _crumbs(page: views.RegionPage, loc: Locale, contest_id: str) -> list[Crumb]:
+    links = [Crumb(r.name, loc.href(f"/c/{contest_id}/r/{r.code}")) for r in page.crumbs]
+    return [*links, Crumb(page.region.name, loc.href(f"/c/{contest_id}/r/{page.region.code}"))]
+
+
+def _progress(svc: Services, recaps: RecapsDep, contest_id: str, code: str) -> RecapProgress:
+    kids = [c.region.code for c in svc.real_count.totals(contest_id, code).children]
+    return recaps.progress(contest_id, code, svc.regions.streams_of(kids))
+
+
+def progress_table(p: RecapProgress) -> downloads.Table:
+    header = ["code", "name", "status", "signed_at", "differences", "stream"]
+    return header, [
+        [x.region.code, x.region.name, x.status, x.signed_at, x.differences, x.stream or ""] for x in p.lines
+    ]
+
+
+@router.get(BASE + "/recap.csv")
+def recap_csv(request: Request, contest_id: str, region_code: str, svc: ServicesDep, recaps: RecapsDep) -> Response:
+    body = downloads.as_csv(progress_table(_progress(svc, recaps, contest_id, region_code)))
+    headers = {"Content-Disposition": f'attachment; filename="rekap-recap-{contest_id}-{region_code}.csv"'}
+    return etagged(request, body, "text/csv; charset=utf-8", extra_headers=headers)
+
+
+@router.get(BASE + "/recap.json")
+def recap_json(request: Request, contest_id: str, region_code: str, svc: ServicesDep, recaps: RecapsDep) -> Response:
+    body = {
+        "recap": python_of(recaps.view(contest_id, region_code)),
+        "children": python_of(_progress(svc, recaps, contest_id, region_code)),
+    }
+    return etagged(request, json.dumps(body, ensure_ascii=False).encode(), "application/json")
+
+
+@router.get(BASE + "/recap")
+@pages_not_found
+def recap_progress(
+    request: Request, contest_id: str, region_code: str, svc: ServicesDep, recaps: RecapsDep, loc: LocaleDep
+) -> Response:
+    def build() -> bytes:
+        page = views.region_page(svc, contest_id, region_code, loc)
+        return html(
+            request, loc, "recap_progress.html", page=page, progress=_progress(svc, recaps, contest_id, region_code),
+            recap_rows=recap_rows(page.contest, page.recap, loc) if page.recap else [],
+            crumb_links=_crumbs(page, loc, contest_id), search_contest=contest_id,
+            download_base=f"/c/{contest_id}/r/{region_code}/recap",
+        )  # fmt: skip
+
+    body = cached(request, svc.real_count.region_version(region_code, contest_id), build)
+    return etagged(request, body, "text/html; charset=utf-8")
+
+
+@router.get(BASE + "/recap/enter")
+@pages_not_found
+def recap_enter(request: Request, contest_id: str, region_code: str, svc: ServicesDep, loc: LocaleDep) -> Response:
+    page = views.region_page(svc, contest_id, region_code, loc)
+    return render(
+        request, loc, "recap_enter.html", page=page, crumb_links=_crumbs(page, loc, contest_id),
+        recap_rows=recap_rows(page.contest, page.recap, loc) if page.recap else [], search_contest=contest_id,
+        fields=("valid", "invalid", "used", "unused", "damaged", "dpt", "dptb", "dpk", "voters"),
+    )  # fmt: skip
+
+
+def problems_table(p: ProblemList) -> downloads.Table:
+    header = ["tps", "kelurahan", "kelurahan_name", "detail", "at"]
+    return header, [[r.tps, r.kelurahan, r.kelurahan_name, r.detail, r.at] for r in p.rows]
+
+
+def _problems(problems: ProblemsDep, contest_id: str, code: str, kind: str, sort: str, desc: bool, q: str,
+              limit: int | None) -> ProblemList:  # fmt: skip
+    return problems.listed(contest_id, code, kind, sort, desc, q, limit)
+
+
+@router.get(BASE + "/problems/{kind}.csv")
+def problems_csv(
+    request: Request, contest_id: str, region_code: str, kind: str, problems: ProblemsDep,
+    sort: Sort = "code", desc: bool = False, q: Filter = "",
+) -> Response:  # fmt: skip
+    table = problems_table(_problems(problems, contest_id, region_code, kind, sort, desc, q, None))
+    headers = {"Content-Disposition": f'attachment; filename="rekap-{kind}-{contest_id}-{region_code}.csv"'}
+    return etagged(request, downloads.as_csv(table), "text/csv; charset=utf-8", extra_headers=headers)
+
+
+@router.get(BASE + "/problems/{kind}.json")
+def problems_json(
+    request: Request, contest_id: str, region_code: str, kind: str, problems: ProblemsDep,
+    sort: Sort = "code", desc: bool = False, q: Filter = "",
+) -> Response:  # fmt: skip
+    p = _problems(problems, contest_id, region_code, kind, sort, desc, q, None)
+    about = {"contest": contest_id, "region": region_code, "kind": kind, "total": p.total}
+    return etagged(request, downloads.as_json(problems_table(p), about), "application/json")
+
+
+@router.get(BASE + "/problems/{kind}")
+@pages_not_found
+def problems_page(
+    request: Request, contest_id: str, region_code: str, kind: str, svc: ServicesDep, problems: ProblemsDep,
+    loc: LocaleDep, sort: Sort = "code", desc: bool = False, q: Filter = "",
+) -> Response:  # fmt: skip
+    page = views.region_page(svc, contest_id, region_code, loc)
+    listed = _problems(problems, contest_id, region_code, kind, sort, desc, q, 2000)
+    query = f"?sort={sort}&desc={'true' if desc else 'false'}&q={q}"
+    return render(
+        request, loc, "problems.html", page=page, listed=listed, kinds=KINDS, kind=kind, sort=sort, desc=desc, q=q,
+        crumb_links=_crumbs(page, loc, contest_id), search_contest=contest_id,
+        download_base=f"/c/{contest_id}/r/{region_code}/problems/{kind}", download_query=query,
+    )  # fmt: skip

@@ -7,6 +7,7 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from rekap.services.problems import KINDS, ProblemList
 from rekap.services.recaps import RecapProgress
@@ -59,7 +60,7 @@ def recap_json(request: Request, contest_id: str, region_code: str, svc: Service
 
 @router.get(BASE + "/recap")
 @pages_not_found
-def recap_progress(
+async def recap_progress(
     request: Request, contest_id: str, region_code: str, svc: ServicesDep, recaps: RecapsDep, loc: LocaleDep
 ) -> Response:
     def build() -> bytes:
@@ -71,19 +72,24 @@ def recap_progress(
             download_base=f"/c/{contest_id}/r/{region_code}/recap",
         )  # fmt: skip
 
-    body = cached(request, svc.real_count.region_version(region_code, contest_id), build)
+    body = await cached(request, svc.real_count.region_version(region_code, contest_id), build, svc.real_count.busy)
     return etagged(request, body, "text/html; charset=utf-8")
 
 
 @router.get(BASE + "/recap/enter")
 @pages_not_found
-def recap_enter(request: Request, contest_id: str, region_code: str, svc: ServicesDep, loc: LocaleDep) -> Response:
-    page = views.region_page(svc, contest_id, region_code, loc)
-    return render(
-        request, loc, "recap_enter.html", page=page, crumb_links=_crumbs(page, loc, contest_id),
-        recap_rows=recap_rows(page.contest, page.recap, loc) if page.recap else [], search_contest=contest_id,
-        fields=("valid", "invalid", "used", "unused", "damaged", "dpt", "dptb", "dpk", "voters"),
-    )  # fmt: skip
+async def recap_enter(
+    request: Request, contest_id: str, region_code: str, svc: ServicesDep, loc: LocaleDep
+) -> Response:
+    def build() -> Response:
+        page = views.region_page(svc, contest_id, region_code, loc)
+        return render(
+            request, loc, "recap_enter.html", page=page, crumb_links=_crumbs(page, loc, contest_id),
+            recap_rows=recap_rows(page.contest, page.recap, loc) if page.recap else [], search_contest=contest_id,
+            fields=("valid", "invalid", "used", "unused", "damaged", "dpt", "dptb", "dpk", "voters"),
+        )  # fmt: skip
+
+    return await run_in_threadpool(build)
 
 
 def problems_table(p: ProblemList) -> downloads.Table:
@@ -118,15 +124,18 @@ def problems_json(
 
 @router.get(BASE + "/problems/{kind}")
 @pages_not_found
-def problems_page(
+async def problems_page(
     request: Request, contest_id: str, region_code: str, kind: str, svc: ServicesDep, problems: ProblemsDep,
     loc: LocaleDep, sort: Sort = "code", desc: bool = False, q: Filter = "",
 ) -> Response:  # fmt: skip
-    page = views.region_page(svc, contest_id, region_code, loc)
-    listed = _problems(problems, contest_id, region_code, kind, sort, desc, q, 2000)
-    query = f"?sort={sort}&desc={'true' if desc else 'false'}&q={q}"
-    return render(
-        request, loc, "problems.html", page=page, listed=listed, kinds=KINDS, kind=kind, sort=sort, desc=desc, q=q,
-        crumb_links=_crumbs(page, loc, contest_id), search_contest=contest_id,
-        download_base=f"/c/{contest_id}/r/{region_code}/problems/{kind}", download_query=query,
-    )  # fmt: skip
+    def build() -> Response:
+        page = views.region_page(svc, contest_id, region_code, loc)
+        listed = _problems(problems, contest_id, region_code, kind, sort, desc, q, 2000)
+        query = f"?sort={sort}&desc={'true' if desc else 'false'}&q={q}"
+        return render(
+            request, loc, "problems.html", page=page, listed=listed, kinds=KINDS, kind=kind, sort=sort, desc=desc,
+            q=q, crumb_links=_crumbs(page, loc, contest_id), search_contest=contest_id,
+            download_base=f"/c/{contest_id}/r/{region_code}/problems/{kind}", download_query=query,
+        )  # fmt: skip
+
+    return await run_in_threadpool(build)

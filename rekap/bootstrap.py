@@ -27,6 +27,7 @@ from rekap.services.read_model import ReadModel
 from rekap.services.real_count import RealCount
 from rekap.services.regions import Regions
 from rekap.services.snapshots import Publisher
+from rekap.services.confirmations import Confirmations
 from rekap.services.streams import Streams
 from rekap.services.submissions import Submissions
 from rekap.services.tokens import Tokens
@@ -68,6 +69,7 @@ class Rekap:
         self.submissions = Submissions(self.writer, db, settings.rejecting_sources, self.handoff)
         self.photos = Photos(db, self.files, settings.max_photo_bytes, settings.max_photo_pixels)
         self.streams = Streams(self.writer)
+        self.confirmations = Confirmations(self.writer, db)
         self.imports = Imports(self.writer)
         self.publisher = Publisher(db, self.contests, settings.simulated)
         self._follower: Follower | None = None
@@ -92,7 +94,7 @@ class Rekap:
     def web_services(self) -> Services:
         return Services(
             self.contests, self.regions, self.real_count, self.tps, self.public_log, self.submissions, self.tokens,
-            self.photos, self.streams, self.writer.feed.subscribe, self.settings.simulated,
+            self.photos, self.streams, self.writer.feed.subscribe, self.settings.simulated, self.confirmations,
         )  # fmt: skip
 
     def web_app(self, then: tuple[Callable[[], None], ...] = ()) -> FastAPI:

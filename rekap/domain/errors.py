@@ -61,6 +61,12 @@ class ArithmeticMismatch(InvalidInput):
     slug, title = "arithmetic-mismatch", "Result breaks arithmetic rules"
 
 
+class ResultOutOfBounds(InvalidInput):
+    """A count above what the TPS can physically have (`bound`): refused from officers (extra: bound, value)."""
+
+    slug, title = "result-out-of-bounds", "Result above what the TPS can have"
+
+
 class Conflict(RekapError):
     slug, status, title = "conflict", 409, "Conflict"
 

@@ -15,6 +15,7 @@ from rekap.domain.contest import plan_election
 from rekap.domain.errors import ImportRejected
 from rekap.domain.imports import REGION_COLUMNS, plan_rows
 from rekap.domain.log import Entry
+from rekap.domain.rules import DEFAULT_MAX_VOTERS, DEFAULT_RESERVE_PERMILLE
 from rekap.domain.regions import is_region_code, level_of, parent_of
 from rekap.domain.tps import tps_code
 from rekap.log.commands import Appended, Command
@@ -51,6 +52,10 @@ class ElectionMeta(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")
     name: str = Field(min_length=1)
     date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    #: reserve ballots per TPS, per mille of its DPT (KPU: 2 %, 2.5 % in Pilkada 2017)
+    ballot_reserve_permille: int = Field(default=DEFAULT_RESERVE_PERMILLE, ge=0, le=1000)
+    #: the law's maximum of voters per TPS (800 in Pilkada 2017, 300 in Pemilu 2024)
+    max_voters_per_tps: int = Field(default=DEFAULT_MAX_VOTERS, ge=1, le=100_000)
 
 
 class ElectionIn(BaseModel):

@@ -17,7 +17,8 @@ from rekap.domain.errors import InvalidInput
 from rekap.domain.fold import TOTALS_COUNTS, State, apply
 from rekap.domain.log import GENESIS, Entry, check_link
 from rekap.domain.result import Result
-from rekap.domain.rules import Finding, TpsFacts, check, known_version
+from rekap.domain.rules import Finding, check, known_version, unchecked
+from rekap.domain.submission import facts_of
 from rekap.log.reader import read_entries
 from rekap.services.real_count import totals_row
 from rekap.store import log_table
@@ -76,7 +77,10 @@ def _recheck(state: State, e: Entry, report: VerifyReport) -> None:
         report.rules_unknown.add(version)
         return
     recorded = tuple(Finding(**f) for f in p["findings"])
-    if check(Result.from_payload(p["result"]), TpsFacts(dpt=state.tps[p["tps"]].dpt), version) != recorded:
+    result, facts = Result.from_payload(p["result"]), facts_of(state, p["tps"], p["contest"])
+    if check(result, facts, version) != recorded:
+        report.findings_mismatches.append(e.seq)
+    elif unchecked(result, facts, version) != tuple(p.get("unchecked", ())):  # "not checked" is a claim too
         report.findings_mismatches.append(e.seq)
 
 

@@ -88,14 +88,16 @@ class TotalsCore:
 
     region: RegionRef
     votes: list[CandidateVotes]
-    valid: int
-    invalid: int
-    voters: int
+    valid: int | None  # of the TPS that gave it (`covers`); None: none of the TPS counted gave it
+    invalid: int | None
+    voters: int | None
     progress: Progress
     flagged: int
     disagreements: int
     last_seq: int
     updated_at: str
+    held: int  # TPS whose result is above what the TPS can have, waiting for an operator: in no sum
+    covers: dict[str, int]  # how many of the TPS counted gave valid, invalid, voters
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,6 +157,7 @@ def submission_values(s: LoggedSubmission) -> Row:
         s.actor,
         s.at,
         s.rules,
+        _list_text(s.unchecked),
     )
 
 
@@ -180,6 +181,7 @@ def accepted_values(key: tuple[str, str], a: Accepted, disagreement: bool) -> Ro
         _list_text([f.to_payload() for f in a.findings]),
         disagreement,
         a.at,
+        a.held,
     )
 
 

@@ -34,6 +34,7 @@ class StoredSubmission:
     role: str | None  # the role of the token that submitted it, if a token did
     at: str
     rules: int
+    unchecked: list[str]  # ids of the rules not checked: a count they compare was not given
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +44,19 @@ class StoredAccepted:
     seq: int
     source: str
     votes: dict[int, int]
-    valid: int
-    invalid: int
-    used: int
-    unused: int
-    damaged: int
-    dpt: int
-    dptb: int
-    dpk: int
-    voters: int
+    valid: int | None  # None: the source did not give it
+    invalid: int | None
+    used: int | None
+    unused: int | None
+    damaged: int | None
+    dpt: int | None
+    dptb: int | None
+    dpk: int | None
+    voters: int | None
     findings: list[dict[str, Any]]
     disagreement: bool
     at: str
+    held: bool  # above a bound and not confirmed: not in the totals
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,7 @@ def _history(rows: Sequence[Any]) -> TpsHistory | None:
             StoredSubmission(
                 r.seq, r.hash, tps.code, r.contest, r.source_kind, r.source_candidate, codec.loads(r.result),
                 codec.loads(r.photos), codec.loads(r.findings), r.corrects, r.reason, r.verified, r.actor, r.role,
-                r.at, r.rules,
+                r.at, r.rules, codec.loads(r.unchecked),
             )
         )  # fmt: skip
         if r.acc_seq is not None and r.acc_contest not in accepted:

@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from rekap.domain.errors import Forbidden
 from rekap.log.commits import Listener
+from rekap.services.confirmations import Confirmations
 from rekap.services.contests import Contests
 from rekap.services.photos import Photos
 from rekap.services.public_log import PublicLog
@@ -39,6 +40,7 @@ class Services:
     streams: Streams
     subscribe: Callable[[Listener], Callable[[], None]]  # to hear of every commit (live pages)
     simulated: bool = False
+    confirmations: Confirmations | None = None
 
 
 def services_of(request: Request) -> Services:

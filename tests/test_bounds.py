@@ -40,7 +40,8 @@ def test_an_officer_cannot_claim_five_million_dpk_voters(rekap, client):
     problem = r.json()
     assert problem["type"] == "/problems/result-out-of-bounds"
     assert problem["field"] == "dpk"
-    assert (problem["bound"], problem["value"]) == (493 * 25 // 1000 + 1, 5_000_000)  # the 2.5 % reserve of 2017
+    assert (problem["bound"], problem["value"]) == (493 + 13, 5_000_000)  # DPT + 2.5 % (rounded up) in 2017
+    assert problem["findings"][0]["rule"] == "C1-BALLOTS"
     assert totals(client)["progress"]["tps_reported"] == 0
     assert rekap.writer.state.submission_count == 0
 
@@ -69,7 +70,7 @@ def test_a_volunteers_inflated_form_is_held_out_of_the_totals(rekap, client):
 def test_an_operator_confirms_a_held_result_and_it_counts(rekap, client):
     volunteer = token(rekap, "volunteer", "31.71.01.1001")
     operator = token(rekap, "operator", "31.71")
-    # a real form above the reserve: ballots brought from the next TPS, say; the operator checked the photo
+    # a real form above the ballots sent: ballots brought from the next TPS, say; the operator checked the photo
     seq = post(client, volunteer, GAMBIR_4, form(493, votes=(300, 190), invalid=20, dpk=30)).json()["seq"]
     assert totals(client)["held"] == 1
     refused = client.post(f"/api/v1/submissions/{seq}/confirm", json={"reason": "checked"},
@@ -96,3 +97,13 @@ def test_a_held_result_replaced_by_an_officers_counts_the_officers(rekap, client
     assert post(client, officer, GAMBIR_4, form(493)).status_code == 201
     t = totals(client)
     assert t["held"] == 0 and [v["votes"] for v in t["votes"]] == [200, 150]
+
+
+def test_dptb_above_the_reserve_is_a_warning_not_a_hold(rekap, client):
+    """DPTb voters may vote on the ballots of DPT voters who stayed home: a form with more DPTb than the reserve
+    is flagged for a look at the photo, and counted."""
+    officer = token(rekap, "officer", "31.71.01.1001")
+    r = post(client, officer, GAMBIR_4, form(493, votes=(200, 150), dptb=40))
+    assert r.status_code == 201
+    assert [(f["rule"], f["severity"]) for f in r.json()["findings"]] == [("C1-DPTB-RESERVE", "warning")]
+    assert totals(client)["held"] == 0 and totals(client)["progress"]["tps_reported"] == 1

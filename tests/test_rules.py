@@ -151,7 +151,7 @@ def test_the_fast_check_is_its_rules_with_the_bounds(a, b, valid, invalid, used,
 def test_a_five_million_dpk_is_above_every_bound():
     r = result(votes=(5_000_200, 150), dpt=493, dpk=5_000_000)
     fired = {(f.rule, f.field) for f in findings(r) if f.severity == "bound"}
-    assert {("C1-DPK-RESERVE", "dpk"), ("C1-BALLOTS", "voters"), ("C1-BALLOTS", "votes.2"),
+    assert {("C1-BALLOTS", "dpk"), ("C1-BALLOTS", "voters"), ("C1-BALLOTS", "votes.2"),
             ("C1-LEGAL-MAX", "voters")} <= fired  # fmt: skip
     reserve = next(f for f in findings(r) if f.rule == "C1-DPK-RESERVE")
     assert reserve.expected == 10  # 2 % of 493, rounded up

@@ -11,9 +11,10 @@ starting (`since`) in the next version, so every version's rules stay here and `
 old entry with the rules of its own version.
 
 Version 2 bounds every count by what the TPS can physically have (issue 18): KPU sends a TPS as many ballots as its
-DPT plus a reserve (`ballot_reserve_permille` of the election: 2 %, 2.5 % in Pilkada 2017), DPTb and DPK voters
-vote on that reserve, and the law caps the voters of any TPS (`max_voters_per_tps`: 800 in Pilkada 2017, 300 in
-Pemilu 2024), reserve included on top. A finding of severity "bound" is refused from officers and holds any
+DPT plus a reserve (`ballot_reserve_permille` of the election: 2 %, 2.5 % in Pilkada 2017), so no count of the
+form can be more than those ballots; and the law caps the voters of any TPS (`max_voters_per_tps`: 800 in
+Pilkada 2017, 300 in Pemilu 2024), reserve on top, which bounds a TPS whose DPT is not known. DPTb and DPK voters
+above the reserve are a warning: they may have voted on ballots that absent DPT voters left. A finding of severity "bound" is refused from officers and holds any
 other source's result out of the totals until an operator confirms it (`result.confirmed`).
 
 Version 2 also knows counts a source did not give (None, issue 16): a rule whose field or terms are unknown is
@@ -125,8 +126,10 @@ RULES: tuple[Rule, ...] = (
         ("tps.dpt",),
         severity="warning",
     ),
-    Rule("C1-DPTB-RESERVE", "DPTb voters fit in the reserve ballots", "dptb", "<=", ("tps.reserve",), "bound", 2),
-    Rule("C1-DPK-RESERVE", "DPK voters fit in the reserve ballots", "dpk", "<=", ("tps.reserve",), "bound", 2),
+    # a warning, not a bound: DPTb and DPK voters may vote on the ballots of DPT voters who did not come (in
+    # Pilkada DKI 2017's first round 247,654 DPTb and moved voters voted against 186,134 reserve ballots)
+    Rule("C1-DPTB-RESERVE", "DPTb voters fit in the reserve ballots", "dptb", "<=", ("tps.reserve",), "warning", 2),
+    Rule("C1-DPK-RESERVE", "DPK voters fit in the reserve ballots", "dpk", "<=", ("tps.reserve",), "warning", 2),
     Rule(
         "C1-BALLOTS",
         "no number on the form is more than the ballots the TPS was sent (DPT + reserve)",

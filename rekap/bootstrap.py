@@ -28,6 +28,7 @@ from rekap.services.real_count import RealCount
 from rekap.services.regions import Regions
 from rekap.services.snapshots import Publisher
 from rekap.services.confirmations import Confirmations
+from rekap.services.result_imports import ResultImports
 from rekap.services.streams import Streams
 from rekap.services.submissions import Submissions
 from rekap.services.tokens import Tokens
@@ -70,6 +71,7 @@ class Rekap:
         self.photos = Photos(db, self.files, settings.max_photo_bytes, settings.max_photo_pixels)
         self.streams = Streams(self.writer)
         self.confirmations = Confirmations(self.writer, db)
+        self.result_imports = ResultImports(self.writer)
         self.imports = Imports(self.writer)
         self.publisher = Publisher(db, self.contests, settings.simulated)
         self._follower: Follower | None = None

@@ -71,6 +71,12 @@ class Conflict(RekapError):
     slug, status, title = "conflict", 409, "Conflict"
 
 
+class AlreadyLogged(Conflict):
+    """An imported row the log already holds, from the same source with the same numbers: nothing to add."""
+
+    slug, title = "already-logged", "Already in the log"
+
+
 class IdempotencyConflict(Conflict):
     slug, title = "idempotency-key-reused", "Idempotency-Key reused with a different body"
 

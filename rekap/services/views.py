@@ -127,6 +127,7 @@ class SubmissionView:
     verified: bool
     accepted: bool
     rules: int = 1
+    unchecked: list[str] = field(default_factory=list)  # rules not checked: a count they compare was not given
 
 
 @dataclass(frozen=True, slots=True)

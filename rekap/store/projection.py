@@ -158,6 +158,7 @@ def submission_values(s: LoggedSubmission) -> Row:
         s.at,
         s.rules,
         _list_text(s.unchecked),
+        src.name,
     )
 
 

@@ -35,6 +35,7 @@ class StoredSubmission:
     at: str
     rules: int
     unchecked: list[str]  # ids of the rules not checked: a count they compare was not given
+    source_name: str | None  # an import's source
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,7 @@ def _history(rows: Sequence[Any]) -> TpsHistory | None:
             StoredSubmission(
                 r.seq, r.hash, tps.code, r.contest, r.source_kind, r.source_candidate, codec.loads(r.result),
                 codec.loads(r.photos), codec.loads(r.findings), r.corrects, r.reason, r.verified, r.actor, r.role,
-                r.at, r.rules, codec.loads(r.unchecked),
+                r.at, r.rules, codec.loads(r.unchecked), r.source_name,
             )
         )  # fmt: skip
         if r.acc_seq is not None and r.acc_contest not in accepted:

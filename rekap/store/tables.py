@@ -105,6 +105,7 @@ submissions = Table(
     Column("at", String(32), nullable=False),
     Column("rules", SmallInteger, nullable=False, server_default="1"),  # the rules version it was checked with
     Column("unchecked", Text, nullable=False, server_default="[]"),  # ids of rules whose counts were not given
+    Column("source_name", String(40)),  # an import's source (`rekap import results --source`)
     Index("ix_submissions_tps_contest", "tps", "contest"),
 )
 
@@ -114,7 +115,7 @@ accepted = Table(
     Column("tps", String(24), primary_key=True),
     Column("contest", String(80), primary_key=True),
     Column("seq", BigInteger, nullable=False),
-    Column("source", String(20), nullable=False),
+    Column("source", String(40), nullable=False),
     Column("votes", Text, nullable=False),
     Column("valid", Integer),
     Column("invalid", Integer),

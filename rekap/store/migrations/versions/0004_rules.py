@@ -23,11 +23,14 @@ def upgrade() -> None:
     with op.batch_alter_table("accepted") as batch:
         for name in _UNKNOWABLE:
             batch.alter_column(name, existing_type=sa.Integer(), nullable=True)
+        # "import:<source name>"
+        batch.alter_column("source", existing_type=sa.String(length=20), type_=sa.String(length=40))
         batch.add_column(sa.Column("held", sa.Boolean(), server_default=sa.false(), nullable=False))
     with op.batch_alter_table("tps") as batch:
         batch.alter_column("dpt", existing_type=sa.Integer(), nullable=True)
     with op.batch_alter_table("submissions") as batch:
         batch.add_column(sa.Column("unchecked", sa.Text(), server_default="[]", nullable=False))
+        batch.add_column(sa.Column("source_name", sa.String(length=40), nullable=True))
     with op.batch_alter_table("totals") as batch:
         for name in _NEW_COUNTS:
             batch.add_column(sa.Column(name, sa.Integer(), server_default="0", nullable=False))
@@ -38,10 +41,12 @@ def downgrade() -> None:
         for name in reversed(_NEW_COUNTS):
             batch.drop_column(name)
     with op.batch_alter_table("submissions") as batch:
+        batch.drop_column("source_name")
         batch.drop_column("unchecked")
     with op.batch_alter_table("tps") as batch:
         batch.alter_column("dpt", existing_type=sa.Integer(), nullable=False)
     with op.batch_alter_table("accepted") as batch:
         batch.drop_column("held")
+        batch.alter_column("source", existing_type=sa.String(length=40), type_=sa.String(length=20))
         for name in _UNKNOWABLE:
             batch.alter_column(name, existing_type=sa.Integer(), nullable=False)

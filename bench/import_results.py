@@ -41,7 +41,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=0.125)
     ap.add_argument("--sqlite", action="store_true")
     a = ap.parse_args()
-    gen_dir, m = generated(a.scale, 1)
+    gen_dir, _ = generated(a.scale, 1)
     with tempfile.TemporaryDirectory() as tmp, throwaway_db("imports") as pg_url:
         url = f"sqlite:///{tmp}/rekap.sqlite3" if a.sqlite else pg_url
         rekap = loader.open_db(url, Path(tmp) / "data")

@@ -19,6 +19,7 @@ from rekap.log.handoff import WriterClient, log_writer
 from rekap.log.rebuild import Rebuilt, rebuild
 from rekap.log.writer import LogWriter, settle_heap
 from rekap.services import export, verify
+from rekap.services.confirmations import Confirmations
 from rekap.services.contests import Contests
 from rekap.services.imports import Imports
 from rekap.services.photos import Photos
@@ -26,9 +27,8 @@ from rekap.services.public_log import PublicLog
 from rekap.services.read_model import ReadModel
 from rekap.services.real_count import RealCount
 from rekap.services.regions import Regions
-from rekap.services.snapshots import Publisher
-from rekap.services.confirmations import Confirmations
 from rekap.services.result_imports import ResultImports
+from rekap.services.snapshots import Publisher
 from rekap.services.streams import Streams
 from rekap.services.submissions import Submissions
 from rekap.services.tokens import Tokens

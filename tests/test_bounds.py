@@ -20,8 +20,18 @@ def post(client, secret, tps, result, **extra):
 def form(dpt, votes=(200, 150), invalid=5, dptb=0, dpk=0):
     valid = sum(votes)
     used = valid + invalid
-    return {"votes": {"2": votes[0], "3": votes[1]}, "valid": valid, "invalid": invalid, "used": used,
-            "unused": max(0, dpt + 10 - used), "damaged": 0, "dpt": dpt, "dptb": dptb, "dpk": dpk, "voters": used}
+    return {
+        "votes": {"2": votes[0], "3": votes[1]},
+        "valid": valid,
+        "invalid": invalid,
+        "used": used,
+        "unused": max(0, dpt + 10 - used),
+        "damaged": 0,
+        "dpt": dpt,
+        "dptb": dptb,
+        "dpk": dpk,
+        "voters": used,
+    }
 
 
 def inflated(dpt, extra, field):
@@ -73,17 +83,24 @@ def test_an_operator_confirms_a_held_result_and_it_counts(rekap, client):
     # a real form above the ballots sent: ballots brought from the next TPS, say; the operator checked the photo
     seq = post(client, volunteer, GAMBIR_4, form(493, votes=(300, 190), invalid=20, dpk=30)).json()["seq"]
     assert totals(client)["held"] == 1
-    refused = client.post(f"/api/v1/submissions/{seq}/confirm", json={"reason": "checked"},
-                          headers={"Authorization": f"Bearer {volunteer}"})
+    refused = client.post(
+        f"/api/v1/submissions/{seq}/confirm",
+        json={"reason": "checked"},
+        headers={"Authorization": f"Bearer {volunteer}"},
+    )
     assert refused.status_code == 403
-    r = client.post(f"/api/v1/submissions/{seq}/confirm", json={"reason": "ballots from TPS 005, see photo"},
-                    headers={"Authorization": f"Bearer {operator}"})
+    r = client.post(
+        f"/api/v1/submissions/{seq}/confirm",
+        json={"reason": "ballots from TPS 005, see photo"},
+        headers={"Authorization": f"Bearer {operator}"},
+    )
     assert r.status_code == 201, r.text
     t = totals(client)
     assert t["held"] == 0 and t["progress"]["tps_reported"] == 1
     assert [v["votes"] for v in t["votes"]] == [300, 190]
-    again = client.post(f"/api/v1/submissions/{seq}/confirm", json={"reason": "twice"},
-                        headers={"Authorization": f"Bearer {operator}"})
+    again = client.post(
+        f"/api/v1/submissions/{seq}/confirm", json={"reason": "twice"}, headers={"Authorization": f"Bearer {operator}"}
+    )
     assert again.status_code == 409
     assert rekap.verify().ok
     rekap.rebuild()

@@ -17,7 +17,8 @@ def official_file(path, tps_list, seed=1, columns=("tps", "contest", "votes_2", 
         w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
         w.writeheader()
         for t in tps_list:
-            a, b, invalid = rng.randint(0, t.dpt * 4 // 10), rng.randint(0, t.dpt * 4 // 10), rng.randint(0, t.dpt // 20)
+            most = t.dpt * 4 // 10
+            a, b, invalid = rng.randint(0, most), rng.randint(0, most), rng.randint(0, t.dpt // 20)
             used = a + b + invalid
             w.writerow({"tps": t.code, "kelurahan_code": t.kelurahan, "tps_number": t.number, "contest": CONTEST,
                         "votes_2": a, "votes_3": b, "valid": a + b, "invalid": invalid, "used": used,
@@ -61,11 +62,11 @@ def test_a_broken_row_is_named_by_its_line_and_nothing_is_imported(rekap, tmp_pa
 def test_a_row_for_an_unknown_tps_or_twice_the_same_tps_is_refused(rekap, tmp_path):
     tps = tps_of(rekap)
     path = official_file(tmp_path / "twice.csv", [*tps[:5], tps[2]])
-    with pytest.raises(ImportRejected, match="line 7: TPS .* appears twice"):
+    with pytest.raises(ImportRejected, match=r"line 7: TPS .* appears twice"):
         rekap.result_imports.results(path, "kpu", "test")
     text = path.read_text().replace(tps[0].code, "31.71.01.1001-999")
     path.write_text(text)
-    with pytest.raises(ImportRejected, match="line 2: no TPS 31.71.01.1001-999"):
+    with pytest.raises(ImportRejected, match=r"line 2: no TPS 31\.71\.01\.1001-999"):
         rekap.result_imports.results(path, "kpu", "test")
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rekap.demo.c1_form import C1Form, render_c1
 from rekap.domain.contest import Contest
 from rekap.domain.errors import RekapError
-from rekap.domain.result import Result
+from rekap.domain.result import COUNT_FIELDS, Result
 from rekap.domain.rules import reserve_of
 from rekap.domain.submission import Submission
 from rekap.domain.tps import Tps
@@ -85,6 +85,12 @@ def draw_result(rng: random.Random, tps: Tps, shares: dict[int, int], lean: int)
     )
 
 
+def _every_count(r: Result) -> dict[str, int]:
+    """The counts of a drawn result, which gives them all."""
+    counts = {f: getattr(r, f) for f in COUNT_FIELDS}
+    return {f: v for f, v in counts.items() if v is not None}
+
+
 class Simulator:
     def __init__(self, rekap: Rekap, contest: Contest, who: Reporters, rate: float, seed: int) -> None:
         self.rekap, self.contest, self.who, self.rate = rekap, contest, who, rate
@@ -110,15 +116,7 @@ class Simulator:
             region_names=self.names(tps),
             tps_number=tps.number,
             candidates=tuple((c.number, " - ".join(c.names), r.votes[c.number]) for c in self.contest.candidates),
-            valid=r.valid,
-            invalid=r.invalid,
-            used=r.used,
-            unused=r.unused,
-            damaged=r.damaged,
-            dpt=r.dpt,
-            dptb=r.dptb,
-            dpk=r.dpk,
-            voters=r.voters,
+            **_every_count(r),
         )
         data = render_c1(form, seed=seed)
         sha = hashlib.sha256(data).hexdigest()
@@ -182,6 +180,7 @@ def _replace_votes(r: Result, number: int, value: int, keep_sums: bool) -> Resul
     votes[number] = value
     if not keep_sums:
         return Result(votes, r.valid, r.invalid, r.used, r.unused, r.damaged, r.dpt, r.dptb, r.dpk, r.voters)
+    assert r.valid is not None and r.used is not None and r.unused is not None and r.voters is not None
     return Result(
         votes,
         r.valid + diff,

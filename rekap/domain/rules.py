@@ -14,8 +14,9 @@ Version 2 bounds every count by what the TPS can physically have (issue 18): KPU
 DPT plus a reserve (`ballot_reserve_permille` of the election: 2 %, 2.5 % in Pilkada 2017), so no count of the
 form can be more than those ballots; and the law caps the voters of any TPS (`max_voters_per_tps`: 800 in
 Pilkada 2017, 300 in Pemilu 2024), reserve on top, which bounds a TPS whose DPT is not known. DPTb and DPK voters
-above the reserve are a warning: they may have voted on ballots that absent DPT voters left. A finding of severity "bound" is refused from officers and holds any
-other source's result out of the totals until an operator confirms it (`result.confirmed`).
+above the reserve are a warning: they may have voted on ballots that absent DPT voters left. A finding of
+severity "bound" is refused from officers and holds any other source's result out of the totals until an
+operator confirms it (`result.confirmed`).
 
 Version 2 also knows counts a source did not give (None, issue 16): a rule whose field or terms are unknown is
 not checked — it neither passes nor fails — and the entry records its id among `unchecked`.

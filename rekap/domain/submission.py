@@ -22,8 +22,8 @@ from rekap.domain.errors import (
 from rekap.domain.fold import State
 from rekap.domain.log import Draft
 from rekap.domain.regions import is_within
-from rekap.domain.result import Result, Source
-from rekap.domain.rules import Finding, TpsFacts, check, unchecked
+from rekap.domain.result import COUNT_FIELDS, Result, Source
+from rekap.domain.rules import TpsFacts, check, unchecked
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +85,10 @@ def plan_submission(
     for number in contest.numbers:
         if number not in sub.result.votes:
             raise MissingCandidate(f"votes for candidate {number} are missing", field=f"votes.{number}")
+    if who.source.kind == "officer":  # the KPPS copies the whole C1: a count left out is a mistake
+        for f in COUNT_FIELDS:
+            if getattr(sub.result, f) is None:
+                raise InvalidInput(f"an officer's C1 gives every count: {f} is missing", field=f"result.{f}")
     if sub.corrects is not None:
         _check_correction(sub, corrected_key)
     facts = facts_of(state, sub.tps, sub.contest)

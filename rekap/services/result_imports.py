@@ -160,7 +160,7 @@ class ResultImports:
         lay = _layout(_header(path), path)
         total = self._check(path, lay, progress)
         who = Reporter(actor, Source("import", None, source), NATION)
-        logged = unchanged = done = 0
+        logged = unchanged = 0
         pending: list[Command] = []
 
         def flush() -> None:
@@ -176,10 +176,9 @@ class ResultImports:
                     unchanged += 1
             pending.clear()
 
-        for line, row in _rows(path):
+        for done, (line, row) in enumerate(_rows(path), start=1):
             sub = _submission(self.writer.state, lay, line, row)
             pending.append(Command(partial(plan_imported, sub=sub, who=who)))
-            done += 1
             if len(pending) >= BATCH:
                 flush()
                 if progress:

@@ -144,7 +144,7 @@ class TpsView:
     number: int
     kelurahan: RegionRef
     path: list[RegionRef]
-    dpt: int
+    dpt: int | None  # None: the register's DPT is not known
     dpt_male: int | None
     dpt_female: int | None
     address: str | None
@@ -192,12 +192,12 @@ class TpsStatus:
 
     code: str
     number: int
-    dpt: int
+    dpt: int | None
     status: str
     votes: dict[int, int] = field(default_factory=dict)
-    valid: int = 0
-    invalid: int = 0
-    voters: int = 0
+    valid: int | None = 0  # None: the source did not give it
+    invalid: int | None = 0
+    voters: int | None = 0
     at: str = ""
 
 

@@ -81,22 +81,22 @@ def result_submitted(state: State, entry: Entry) -> Changes:
     delta = Totals.of(disagreements=now_disagreeing - was_disagreeing)
     if new is not old and new is not None:
         delta.flagged = new.flagged - (old.flagged if old else 0)
-        reported = held = 0  # a held result is in no sum: it counts only as held
+        counted = holding = 0  # a held result is in no sum: it counts only as held
         if new.held:
-            held = 1
+            holding = 1
         else:
-            reported = 1
+            counted = 1
             _add_result(delta, new.result, +1)
         if old is not None:
             if old.held:
-                held -= 1
+                holding -= 1
             else:
-                reported -= 1
+                counted -= 1
                 _add_result(delta, old.result, -1)
-        if reported:
-            delta.tps_reported, delta.dpt_reported = reported, reported * (tps.dpt or 0)
-        if held:
-            delta.held = held
+        if counted:
+            delta.tps_reported, delta.dpt_reported = counted, counted * (tps.dpt or 0)
+        if holding:
+            delta.held = holding
     keys, path = state.totals_on_path(tps.kelurahan, state.contests[key[1]])
     add_along(path, delta, entry.seq, entry.at)
     ch.totals.update(keys)

@@ -4,6 +4,9 @@ the totals until an operator confirms it."""
 
 from conftest import CONTEST
 
+from rekap.domain.rules import TpsFacts, check, reserve_of
+from rekap.domain.tps import Tps, tps_code
+
 GAMBIR_4 = "31.71.01.1001-004"  # DPT 493 in the register
 KEBON_KELAPA_1 = "31.71.01.1002-001"  # DPT 667
 
@@ -124,3 +127,35 @@ def test_dptb_above_the_reserve_is_a_warning_not_a_hold(rekap, client):
     assert r.status_code == 201
     assert [(f["rule"], f["severity"]) for f in r.json()["findings"]] == [("C1-DPTB-RESERVE", "warning")]
     assert totals(client)["held"] == 0 and totals(client)["progress"]["tps_reported"] == 1
+
+
+def test_no_real_tps_of_pilkada_dki_2017_is_above_the_law():
+    """The 13,023 TPS of the real register: each within the law's 800 voters, and KPU's reported ballots for the
+    first round (DPT 7,108,589 + 186,134) are the 2.5 % reserve rounded up per TPS (184,030), not rounded down
+    (171,321): the bound a form is held to is no tighter than the ballots the TPS really had."""
+    import csv
+
+    from rekap.demo.simulate import DATA
+
+    with (DATA / "tps_round1.csv").open(encoding="utf-8") as f:
+        dpt = [int(r["dpt_total"]) for r in csv.DictReader(f)]
+    assert len(dpt) == 13_023 and max(dpt) <= 800
+    reserve = sum(reserve_of(d, 25) for d in dpt)
+    assert reserve == 184_030 and 7_294_723 - sum(dpt) - reserve < 2_200  # 186,134 sent beyond the DPT
+
+
+def test_a_replay_of_every_real_tps_holds_none():
+    """Every real TPS with a C1 drawn at its register's DPT: none held, none refused (the demo's replay)."""
+    import csv
+    import random
+
+    from rekap.demo.simulate import DATA, draw_result, official_shares
+
+    shares = official_shares()
+    rng = random.Random(2017)
+    with (DATA / "tps_round1.csv").open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            n = int(r["tps_number"])
+            t = Tps(tps_code(r["kelurahan_code"], n), r["kelurahan_code"], n, int(r["dpt_total"]))
+            result = draw_result(rng, t, shares[r["kabkota_code"]], 0)
+            assert not [f for f in check(result, TpsFacts(t.dpt, 25, 800)) if f.severity != "warning"], t

@@ -19,6 +19,7 @@ from rekap.log.handoff import WriterClient, log_writer
 from rekap.log.rebuild import Rebuilt, rebuild
 from rekap.log.writer import LogWriter, settle_heap
 from rekap.services import export, verify
+from rekap.services.compare import SourceComparison
 from rekap.services.confirmations import Confirmations
 from rekap.services.contests import Contests
 from rekap.services.imports import Imports
@@ -72,6 +73,7 @@ class Rekap:
         self.streams = Streams(self.writer)
         self.confirmations = Confirmations(self.writer, db)
         self.result_imports = ResultImports(self.writer)
+        self.compare = SourceComparison(self.read_model, self.contests, db)
         self.imports = Imports(self.writer)
         self.publisher = Publisher(db, self.contests, settings.simulated)
         self._follower: Follower | None = None
@@ -97,6 +99,7 @@ class Rekap:
         return Services(
             self.contests, self.regions, self.real_count, self.tps, self.public_log, self.submissions, self.tokens,
             self.photos, self.streams, self.writer.feed.subscribe, self.settings.simulated, self.confirmations,
+            self.compare,
         )  # fmt: skip
 
     def web_app(self, then: tuple[Callable[[], None], ...] = ()) -> FastAPI:

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 
 from rekap.web import problems, sse
-from rekap.web.api import admin, confirmations, photos, public, submissions
+from rekap.web.api import admin, compare, confirmations, photos, public, submissions
 from rekap.web.cache import AnswerCache
 from rekap.web.deps import Services
 from rekap.web.pages import routes as pages
@@ -41,7 +41,8 @@ def create_app(
     app.state.services = svc
     app.state.answers = AnswerCache()
     problems.install(app)
-    routers = (public.router, sse.router, photos.router, submissions.router, admin.router, confirmations.router)
+    routers = (public.router, sse.router, photos.router, submissions.router, admin.router, confirmations.router,
+               compare.router)  # fmt: skip
     for router in (*routers, pages.router):
         app.include_router(router)
     pages.mount_static(app)

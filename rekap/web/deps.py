@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from rekap.domain.errors import Forbidden
 from rekap.log.commits import Listener
+from rekap.services.compare import SourceComparison
 from rekap.services.confirmations import Confirmations
 from rekap.services.contests import Contests
 from rekap.services.photos import Photos
@@ -41,6 +42,7 @@ class Services:
     subscribe: Callable[[Listener], Callable[[], None]]  # to hear of every commit (live pages)
     simulated: bool = False
     confirmations: Confirmations | None = None
+    compare: SourceComparison | None = None
 
 
 def services_of(request: Request) -> Services:

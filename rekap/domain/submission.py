@@ -85,10 +85,9 @@ def plan_submission(
     for number in contest.numbers:
         if number not in sub.result.votes:
             raise MissingCandidate(f"votes for candidate {number} are missing", field=f"votes.{number}")
-    if who.source.kind == "officer":  # the KPPS copies the whole C1: a count left out is a mistake
-        for f in COUNT_FIELDS:
-            if getattr(sub.result, f) is None:
-                raise InvalidInput(f"an officer's C1 gives every count: {f} is missing", field=f"result.{f}")
+    if who.source.kind == "officer" and None in sub.result[1:]:  # the KPPS copies the whole C1
+        missing = next(f for f in COUNT_FIELDS if getattr(sub.result, f) is None)
+        raise InvalidInput(f"an officer's C1 gives every count: {missing} is missing", field=f"result.{missing}")
     if sub.corrects is not None:
         _check_correction(sub, corrected_key)
     facts = facts_of(state, sub.tps, sub.contest)

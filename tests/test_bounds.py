@@ -70,7 +70,7 @@ def test_a_volunteers_inflated_form_is_held_out_of_the_totals(rekap, client):
     volunteer = token(rekap, "volunteer", "31.71.01.1001")
     before = totals(client)
     r = post(client, volunteer, GAMBIR_4, inflated(493, 5_000_000, "dpk"))
-    assert r.status_code == 201 and r.json()["flagged"] is True
+    assert r.status_code == 201 and r.json()["flagged"] is True and r.json()["held"] is True
     assert any(f["severity"] == "bound" for f in r.json()["findings"])
     after = totals(client)
     assert after["votes"] == before["votes"]

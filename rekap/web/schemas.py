@@ -73,6 +73,7 @@ class ReceiptOut(BaseModel):
     accepted: bool
     flagged: bool
     findings: list[FindingOut]
+    held: bool = Field(default=False, description="above what the TPS can have: not counted until an operator confirms")
 
 
 class PhotoOut(BaseModel):

@@ -21,6 +21,8 @@ from rekap.log.heap import settle_heap
 from rekap.log.rebuild import Rebuilt, rebuild
 from rekap.log.writer import LogWriter
 from rekap.services import export, verify
+from rekap.services.compare import SourceComparison
+from rekap.services.confirmations import Confirmations
 from rekap.services.contests import Contests
 from rekap.services.imports import Imports
 from rekap.services.photos import Photos
@@ -31,6 +33,7 @@ from rekap.services.real_count import RealCount
 from rekap.services.recap_import import RecapImport
 from rekap.services.recaps import Recaps
 from rekap.services.regions import Regions
+from rekap.services.result_imports import ResultImports
 from rekap.services.snapshots import Publisher
 from rekap.services.streams import Streams
 from rekap.services.submissions import Submissions
@@ -74,6 +77,9 @@ class Rekap:
         self.submissions = Submissions(self.writer, db, settings.rejecting_sources, self.handoff)
         self.photos = Photos(db, self.files, settings.max_photo_bytes, settings.max_photo_pixels)
         self.streams = Streams(self.writer)
+        self.confirmations = Confirmations(self.writer, db)
+        self.result_imports = ResultImports(self.writer)
+        self.compare = SourceComparison(self.read_model, self.contests, db)
         self.imports = Imports(self.writer)
         self.publisher = Publisher(db, self.contests, settings.simulated)
         self.recaps = Recaps(self.writer, self.read_model, self.contests, db)
@@ -104,7 +110,7 @@ class Rekap:
         return Services(
             self.contests, self.regions, self.real_count, self.tps, self.public_log, self.submissions, self.tokens,
             self.photos, self.streams, self.writer.feed.subscribe, self.settings.simulated, recaps=self.recaps,
-            problems=self.problems,
+            problems=self.problems, confirmations=self.confirmations, compare=self.compare,
         )  # fmt: skip
 
     def web_app(self, then: tuple[Callable[[], None], ...] = ()) -> FastAPI:

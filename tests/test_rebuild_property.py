@@ -18,6 +18,10 @@ operation = st.one_of(
               st.sampled_from(TPS_CODES), votes, votes, st.integers(0, 20), st.booleans()),
     st.tuples(st.just("correct"), st.sampled_from(TPS_CODES), votes, votes),
     st.tuples(st.just("stream"), st.sampled_from(["31.71", "31.71.01"]), st.booleans()),
+    # above the TPS's ballots (held), or only the pairs' votes and the valid votes (the rest unknown)
+    st.tuples(st.just("inflate"), st.sampled_from(TPS_CODES), st.integers(1, 10**6)),
+    st.tuples(st.just("partial"), st.sampled_from(TPS_CODES), votes, votes),
+    st.tuples(st.just("confirm"), st.sampled_from(TPS_CODES)),
 )
 
 
@@ -51,6 +55,18 @@ def test_live_state_equals_rebuilt_state(rekap, ops):
                 if seq:
                     rekap.submissions.submit(who["operator"], Submission(code, CONTEST, result(rekap, code, a, b, 0),
                                                                            corrects=seq, reason="recount"))
+            elif op[0] == "inflate":
+                _, code, extra = op
+                r = result(rekap, code, 100 + extra, 50, 3)
+                rekap.submissions.submit(who["volunteer"], Submission(code, CONTEST, r._replace(dpk=extra)))
+            elif op[0] == "partial":
+                _, code, a, b = op
+                crowd = Result({2: a, 3: b}, a + b, None, None, None, None, None, None, None, None)
+                rekap.submissions.submit(who["volunteer"], Submission(code, CONTEST, crowd))
+            elif op[0] == "confirm":
+                acc = rekap.writer.state.accepted.get((op[1], CONTEST))
+                if acc is not None:
+                    rekap.confirmations.confirm(who["operator"], acc.seq, "photo checked")
             else:
                 rekap.streams.set(op[1], "https://example.org/live" if op[2] else "", "test")
         except RekapError:
@@ -63,7 +79,10 @@ def test_live_state_equals_rebuilt_state(rekap, ops):
     assert rebuilt.accepted == live_state.accepted
     assert rebuilt.disagreeing == live_state.disagreeing
     assert rekap.verify().ok
-    # totals of the province equal the sum over accepted TPS results
+    # totals of the province equal the sum over the accepted TPS results that count (held ones do not)
     tot = rebuilt.totals[("31", CONTEST)]
-    assert tot.valid == sum(a.result.valid for a in rebuilt.accepted.values())
-    assert tot.tps_reported == len(rebuilt.accepted)
+    counted = [a for a in rebuilt.accepted.values() if not a.held]
+    assert tot.valid == sum(a.result.valid or 0 for a in counted)
+    assert tot.voters_unknown == sum(a.result.voters is None for a in counted)
+    assert tot.votes.get(2, 0) == sum(a.result.votes[2] for a in counted)
+    assert (tot.tps_reported, tot.held) == (len(counted), len(rebuilt.accepted) - len(counted))

@@ -60,6 +60,19 @@ def import_tps(file: Path) -> None:
     console.print(f"imported {file.name}: {len(entries)} log entries, head seq {entries[-1].seq}")
 
 
+@import_app.command("results")
+def import_results(
+    file: Path,
+    source: Annotated[str, typer.Option(help="whose figures these are, e.g. kpu-sirekap (a-z, 0-9, -)")],
+) -> None:
+    """Per-TPS results of another source (CSV): tps (or kelurahan_code,tps_number), contest, votes_<n> per
+    candidate, and any of valid,invalid,used,unused,damaged,dpt,dptb,dpk,voters (empty: unknown). Every row is
+    checked before any is logged; importing the same file again changes nothing."""
+    with instance(create=True) as rekap, progress(f"results ({source})") as p:
+        done = rekap.result_imports.results(file, source, actor(), p)
+    console.print(f"imported {file.name}: {done.rows} rows, {done.logged} new entries, {done.unchanged} unchanged")
+
+
 @import_app.command("election")
 def import_election(file: Path) -> None:
     """Election definition (TOML or JSON): [election] and [[contests]] with [[contests.candidates]]."""

@@ -40,7 +40,7 @@ def load_demo_data(rekap: Rekap, console: Console | None = None) -> None:
     if CONTEST not in state.contests:
         rekap.imports.election(DATA / "pilkada_dki2017_r2.toml", who)
     if console:
-        dpt = sum(t.dpt for t in state.tps.values())
+        dpt = sum(t.dpt or 0 for t in state.tps.values())
         console.print(f"loaded {len(state.regions) - 1} regions, {len(state.tps):,} TPS with {dpt:,} voters (DPT)")
 
 

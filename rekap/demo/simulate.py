@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from rekap.demo.c1_form import C1Form, render_c1
 from rekap.domain.contest import Contest
 from rekap.domain.errors import RekapError
-from rekap.domain.result import Result
+from rekap.domain.result import COUNT_FIELDS, Result
+from rekap.domain.rules import reserve_of
 from rekap.domain.submission import Submission
 from rekap.domain.tps import Tps
 from rekap.services.tokens import TokenInfo
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from rekap.bootstrap import Rekap
 
 DATA = Path(__file__).parent / "data"
+RESERVE_PERMILLE = 25  # Pilkada DKI 2017: DPT + 2.5 % ballots per TPS (pilkada_dki2017_r2.toml)
 
 
 @dataclass(frozen=True)
@@ -46,9 +48,12 @@ def official_shares(round_: str = "2") -> dict[str, dict[int, int]]:
 
 def draw_result(rng: random.Random, tps: Tps, shares: dict[int, int], lean: int) -> Result:
     """Integer arithmetic only: shares in per-mille, counts by floor division."""
+    dpt = tps.dpt or 0
     turnout = max(500, min(950, 780 + rng.randint(-90, 90)))
-    dptb, dpk = rng.randint(0, 3), rng.randint(0, 6)
-    voters = min(tps.dpt * turnout // 1000 + rng.randint(0, dptb + dpk), tps.dpt + dptb + dpk)
+    reserve = reserve_of(dpt, RESERVE_PERMILLE)  # DPTb and DPK vote on the reserve ballots
+    dptb = rng.randint(0, min(3, reserve))
+    dpk = rng.randint(0, min(6, reserve - dptb))
+    voters = min(dpt * turnout // 1000 + rng.randint(0, dptb + dpk), dpt + dptb + dpk)
     invalid = rng.randint(0, max(1, voters // 60))
     valid = voters - invalid
     numbers = sorted(shares)
@@ -63,7 +68,7 @@ def draw_result(rng: random.Random, tps: Tps, shares: dict[int, int], lean: int)
         votes[n] = valid * share // 1000
         left -= votes[n]
     votes[numbers[-1]] = left
-    received = tps.dpt + tps.dpt * 25 // 1000 + 1  # 2.5 % reserve ballots per TPS
+    received = dpt + reserve
     damaged = rng.randint(0, 2)
     unused = max(0, received - voters - damaged)
     return Result(
@@ -73,11 +78,17 @@ def draw_result(rng: random.Random, tps: Tps, shares: dict[int, int], lean: int)
         used=voters,
         unused=unused,
         damaged=damaged,
-        dpt=tps.dpt,
+        dpt=dpt,
         dptb=dptb,
         dpk=dpk,
         voters=voters,
     )
+
+
+def _every_count(r: Result) -> dict[str, int]:
+    """The counts of a drawn result, which gives them all."""
+    counts = {f: getattr(r, f) for f in COUNT_FIELDS}
+    return {f: v for f, v in counts.items() if v is not None}
 
 
 class Simulator:
@@ -105,15 +116,7 @@ class Simulator:
             region_names=self.names(tps),
             tps_number=tps.number,
             candidates=tuple((c.number, " - ".join(c.names), r.votes[c.number]) for c in self.contest.candidates),
-            valid=r.valid,
-            invalid=r.invalid,
-            used=r.used,
-            unused=r.unused,
-            damaged=r.damaged,
-            dpt=r.dpt,
-            dptb=r.dptb,
-            dpk=r.dpk,
-            voters=r.voters,
+            **_every_count(r),
         )
         data = render_c1(form, seed=seed)
         sha = hashlib.sha256(data).hexdigest()
@@ -177,6 +180,7 @@ def _replace_votes(r: Result, number: int, value: int, keep_sums: bool) -> Resul
     votes[number] = value
     if not keep_sums:
         return Result(votes, r.valid, r.invalid, r.used, r.unused, r.damaged, r.dpt, r.dptb, r.dpk, r.voters)
+    assert r.valid is not None and r.used is not None and r.unused is not None and r.voters is not None
     return Result(
         votes,
         r.valid + diff,

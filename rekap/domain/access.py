@@ -20,6 +20,14 @@ SOURCE_OF_ROLE = {
     "importer": "import",
 }
 VERIFYING_ROLES = frozenset({"admin", "operator"})
+#: actions beside reporting, and the roles that may take them (within their scope)
+ACTIONS: dict[str, frozenset[str]] = {
+    "result.confirm": VERIFYING_ROLES,  # vouch for a held result so that it counts
+}
+
+
+def may(role: str, action: str) -> bool:
+    return role in ACTIONS.get(action, frozenset())
 
 
 def reporter_of(actor: str, role: str, scope: str, candidate: int | None) -> Reporter:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from rekap.domain.errors import ImportRejected
 from rekap.domain.log import Draft
+from rekap.domain.rules import DEFAULT_MAX_VOTERS, DEFAULT_RESERVE_PERMILLE
 
 if TYPE_CHECKING:  # the fold's state holds contests: imported for the planner's signature only
     from rekap.domain.fold import State
@@ -44,6 +45,10 @@ class Election:
     name: str
     date: str
     contests: tuple[str, ...]
+    #: the reserve ballots KPU sends each TPS beyond its DPT, per mille of the DPT (20: 2 %; 25 in Pilkada 2017)
+    ballot_reserve_permille: int = DEFAULT_RESERVE_PERMILLE
+    #: the law's largest number of voters in one TPS (800 in Pilkada 2017, 300 in Pemilu 2024)
+    max_voters_per_tps: int = DEFAULT_MAX_VOTERS
 
 
 def plan_election(state: State, spec: Mapping[str, Any], actor: str) -> Draft:

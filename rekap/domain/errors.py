@@ -61,8 +61,20 @@ class ArithmeticMismatch(InvalidInput):
     slug, title = "arithmetic-mismatch", "Result breaks arithmetic rules"
 
 
+class ResultOutOfBounds(InvalidInput):
+    """A count above what the TPS can physically have (`bound`): refused from officers (extra: bound, value)."""
+
+    slug, title = "result-out-of-bounds", "Result above what the TPS can have"
+
+
 class Conflict(RekapError):
     slug, status, title = "conflict", 409, "Conflict"
+
+
+class AlreadyLogged(Conflict):
+    """An imported row the log already holds, from the same source with the same numbers: nothing to add."""
+
+    slug, title = "already-logged", "Already in the log"
 
 
 class IdempotencyConflict(Conflict):

@@ -23,11 +23,12 @@ KINDS = (
     "recap.entered",
     "recap.signed_off",
     "recap.reopened",
+    "result.confirmed",
 )
 
 #: where an entry of these kinds says which region it is about: the log stores the province of it beside the
 #: entry, so that a rebuild in parts reads each part's entries by an index rather than by parsing payloads
-_REGION_KEY = {"result.submitted": "tps"}
+_REGION_KEY = {"result.submitted": "tps", "result.confirmed": "tps"}
 
 
 _LEAVES = frozenset({str, int, bool, type(None)})

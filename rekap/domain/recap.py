@@ -26,7 +26,7 @@ from rekap.domain.errors import (
 from rekap.domain.fold import State
 from rekap.domain.fold.state import Recap
 from rekap.domain.log import Draft
-from rekap.domain.recap_compare import Child, Difference, Figures, compare
+from rekap.domain.recap_compare import COMPARED, Child, Difference, Figures, compare
 from rekap.domain.regions import NATION, is_within
 from rekap.domain.result import Result
 from rekap.domain.rules import Finding, TpsFacts, check
@@ -134,6 +134,9 @@ def plan_recap_entered(state: State, fig: RecapFigures, who: Operator, source: s
     for number in contest.numbers:
         if number not in fig.result.votes:
             raise MissingCandidate(f"votes for candidate {number} are missing", field=f"votes.{number}")
+    for name in COMPARED:  # a D-form announces every count: none of them may be left unknown
+        if getattr(fig.result, name) is None:
+            raise InvalidInput(f"a recap gives every count of the D-form; {name} is missing", field=name)
     correction = recap.status in _HAS_FIGURES
     reason = (fig.reason or "").strip()
     if correction and not reason:

@@ -30,7 +30,8 @@ class Figures:
 
     @classmethod
     def of_result(cls, r: Result) -> Figures:
-        return cls(dict(r.votes), r.valid, r.invalid, r.voters, r.dpt)
+        """A recap's figures: its plan refused any of them left unknown (an old entry's were all given)."""
+        return cls(dict(r.votes), r.valid or 0, r.invalid or 0, r.voters or 0, r.dpt or 0)
 
     @classmethod
     def of_totals(cls, t: Totals | None) -> Figures:

@@ -12,18 +12,19 @@ COUNT_FIELDS = ("dpt", "dptb", "dpk", "voters", "used", "unused", "damaged", "va
 
 class Result(NamedTuple):
     """Immutable; a named tuple because the fold makes one per submission, and a frozen dataclass takes
-    several times as long to make."""
+    several times as long to make. A count the source did not give is None: unknown, not zero (the votes per
+    candidate are always given)."""
 
     votes: Mapping[int, int]
-    valid: int
-    invalid: int
-    used: int
-    unused: int
-    damaged: int
-    dpt: int
-    dptb: int
-    dpk: int
-    voters: int
+    valid: int | None
+    invalid: int | None
+    used: int | None
+    unused: int | None
+    damaged: int | None
+    dpt: int | None
+    dptb: int | None
+    dpk: int | None
+    voters: int | None
 
     def to_payload(self) -> dict[str, Any]:
         out: dict[str, Any] = {f: getattr(self, f) for f in COUNT_FIELDS}
@@ -34,8 +35,10 @@ class Result(NamedTuple):
     def from_payload(cls, p: Mapping[str, Any]) -> Result:
         votes = {int(k): v for k, v in p["votes"].items()}
         # positional: keyword arguments built from COUNT_FIELDS cost as much again as the rest
-        valid, invalid, used, unused, damaged = p["valid"], p["invalid"], p["used"], p["unused"], p["damaged"]
-        return cls(votes, valid, invalid, used, unused, damaged, p["dpt"], p["dptb"], p["dpk"], p["voters"])
+        # and .get: a count the source did not give is null or absent
+        g = p.get
+        return cls(votes, g("valid"), g("invalid"), g("used"), g("unused"), g("damaged"), g("dpt"), g("dptb"),
+                   g("dpk"), g("voters"))  # fmt: skip
 
     def signature(self) -> tuple[Any, ...]:
         """What two sources must agree on: every number on the form."""
@@ -46,7 +49,10 @@ class Result(NamedTuple):
 class Source:
     kind: str
     candidate: int | None = None  # for a witness: whose saksi
+    name: str | None = None  # for an import: whose figures (`rekap import results --source kpu`)
 
     @property
     def label(self) -> str:
-        return f"{self.kind}:{self.candidate}" if self.candidate is not None else self.kind
+        if self.candidate is not None:
+            return f"{self.kind}:{self.candidate}"
+        return f"{self.kind}:{self.name}" if self.name else self.kind

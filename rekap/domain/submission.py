@@ -7,10 +7,14 @@ from dataclasses import dataclass
 
 from rekap.domain import rules
 from rekap.domain.errors import (
+    AlreadyLogged,
     ArithmeticMismatch,
+    Conflict,
     Forbidden,
     InvalidInput,
     MissingCandidate,
+    NotFound,
+    ResultOutOfBounds,
     UnknownCandidate,
     UnknownContest,
     UnknownTps,
@@ -18,8 +22,8 @@ from rekap.domain.errors import (
 from rekap.domain.fold import State
 from rekap.domain.log import Draft
 from rekap.domain.regions import is_within
-from rekap.domain.result import Result, Source
-from rekap.domain.rules import Finding, TpsFacts, check
+from rekap.domain.result import COUNT_FIELDS, Result, Source
+from rekap.domain.rules import TpsFacts, check, unchecked
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +49,13 @@ class Reporter:
     verifies: bool = False
 
 
-def findings_of(state: State, tps_code: str, result: Result) -> tuple[Finding, ...]:
-    """What the current rules find in a result for this TPS, as it is in the state."""
-    return check(result, TpsFacts(dpt=state.tps[tps_code].dpt))
+def facts_of(state: State, tps_code: str, contest_id: str) -> TpsFacts:
+    """What the rules know of a TPS in a contest: its register's DPT and its election's bounds."""
+    election = state.elections.get(state.contests[contest_id].election)
+    dpt = state.tps[tps_code].dpt
+    if election is None:
+        return TpsFacts(dpt)
+    return TpsFacts(dpt, election.ballot_reserve_permille, election.max_voters_per_tps)
 
 
 def plan_submission(
@@ -77,10 +85,22 @@ def plan_submission(
     for number in contest.numbers:
         if number not in sub.result.votes:
             raise MissingCandidate(f"votes for candidate {number} are missing", field=f"votes.{number}")
+    if who.source.kind == "officer" and None in sub.result[1:]:  # the KPPS copies the whole C1
+        missing = next(f for f in COUNT_FIELDS if getattr(sub.result, f) is None)
+        raise InvalidInput(f"an officer's C1 gives every count: {missing} is missing", field=f"result.{missing}")
     if sub.corrects is not None:
         _check_correction(sub, corrected_key)
-    findings = findings_of(state, sub.tps, sub.result)
-    errors = [f for f in findings if f.severity == "error"]
+    facts = facts_of(state, sub.tps, sub.contest)
+    findings = check(sub.result, facts)
+    bounds = [f for f in findings if f.severity == "bound"]
+    if bounds and who.source.kind == "officer":  # an officer's form above what the TPS can have: never logged
+        first = bounds[0]
+        raise ResultOutOfBounds(
+            f"rule {first.rule}: {first.field} may be at most {first.expected}, got {first.got}",
+            field=first.field,
+            extra={"bound": first.expected, "value": first.got, "findings": [f.to_payload() for f in bounds]},
+        )
+    errors = [f for f in findings if f.severity != "warning"]
     if errors and who.source.kind in set(rejecting):
         first = errors[0]
         raise ArithmeticMismatch(
@@ -91,7 +111,7 @@ def plan_submission(
     payload = {
         "tps": sub.tps,
         "contest": sub.contest,
-        "source": {"kind": who.source.kind, "candidate": who.source.candidate},
+        "source": _source_payload(who.source),
         "result": sub.result.to_payload(),
         "photos": list(sub.photos),
         "findings": [f.to_payload() for f in findings],
@@ -100,7 +120,48 @@ def plan_submission(
         "reason": sub.reason,
         "verified": who.verifies and sub.corrects is not None,
     }
+    not_checked = unchecked(sub.result, facts)
+    if not_checked:
+        payload["unchecked"] = list(not_checked)
     return Draft("result.submitted", payload, who.actor)
+
+
+def plan_imported(state: State, sub: Submission, who: Reporter) -> Draft:
+    """An imported row's entry, or AlreadyLogged when the source's latest figures for this TPS×contest are these
+    numbers already: importing the same file again adds nothing (decided under the write lock, so two imports
+    of one file cannot both add it)."""
+    latest = state.latest_by_source.get((sub.tps, sub.contest))
+    if latest is not None and latest.get(who.source.label) == sub.result:
+        raise AlreadyLogged(f"{sub.tps} {sub.contest}: {who.source.label} has these numbers already", field="tps")
+    return plan_submission(state, sub, who, rejecting=())
+
+
+def _source_payload(source: Source) -> dict[str, object]:
+    out: dict[str, object] = {"kind": source.kind, "candidate": source.candidate}
+    if source.name is not None:
+        out["name"] = source.name
+    return out
+
+
+def plan_confirmation(
+    state: State, seq: int, key: tuple[str, str] | None, reason: str, scope: str, actor: str
+) -> Draft:
+    """The entry by which an operator vouches for a held result (one above a bound, from a source other than an
+    officer), so that it counts; or why it may not: it must be the held accepted result of its TPS×contest
+    (`key`, None if `seq` is no submission), within the operator's region."""
+    if key is None:
+        raise NotFound(f"no submission {seq}", field="seq")
+    tps_code, contest = key
+    if not is_within(state.tps[tps_code].kelurahan, scope):
+        raise Forbidden(f"this token may only confirm results in region {scope}", field="seq")
+    if not reason.strip():
+        raise InvalidInput("a confirmation needs a reason", field="reason")
+    acc = state.accepted.get((tps_code, contest))
+    if acc is None or acc.seq != seq:
+        raise NotFound(f"seq {seq} is not the accepted result of its TPS and contest", field="seq")
+    if not acc.held:
+        raise Conflict(f"seq {seq} is not held: it counts already", field="seq")
+    return Draft("result.confirmed", {"seq": seq, "tps": tps_code, "contest": contest, "reason": reason}, actor)
 
 
 def _check_correction(sub: Submission, corrected_key: tuple[str, str] | None) -> None:

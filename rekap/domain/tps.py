@@ -12,7 +12,7 @@ class Tps(NamedTuple):
     code: str
     kelurahan: str
     number: int
-    dpt: int
+    dpt: int | None  # None: the register's figure is not known
     dpt_male: int | None = None
     dpt_female: int | None = None
     address: str | None = None

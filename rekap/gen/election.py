@@ -13,6 +13,8 @@ ELECTION_TOML = f"""\
 id = "{ELECTION_ID}"
 name = "Pemilu sintetis 2024 (data uji, bukan hasil nyata)"
 date = "2024-02-14"
+ballot_reserve_permille = 20
+max_voters_per_tps = 300
 
 [[contests]]
 id = "{CONTEST_ID}"

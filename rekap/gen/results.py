@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from rekap.domain.rules import reserve_of
 from rekap.gen.register import TpsRow
 
 #: National shares per-mille, shaped like 2024's pilpres (one clear front-runner, two others).
@@ -72,7 +73,9 @@ class Electorate:
 
 def draw_result(rng: random.Random, tps: TpsRow, lean: Leaning) -> dict[str, Any]:
     """One TPS's C1 for the contest, as the `result` of a submission body."""
-    dptb, dpk = rng.randint(0, 3), rng.randint(0, 5)
+    reserve = reserve_of(tps.dpt, 20)  # 2 % extra ballots per TPS, rounded up; DPTb and DPK vote on them
+    dptb = rng.randint(0, min(3, reserve))
+    dpk = rng.randint(0, min(5, reserve - dptb))
     turnout = min(995, max(400, lean.turnout + rng.randint(-60, 60)))
     voters = min(tps.dpt * turnout // 1000 + dptb + dpk, tps.dpt + dptb + dpk)
     invalid = min(voters, voters * lean.invalid // 1000 + rng.randint(0, 2))
@@ -81,9 +84,8 @@ def draw_result(rng: random.Random, tps: TpsRow, lean: Leaning) -> dict[str, Any
     whole = sum(weights)
     votes = [valid * w // whole for w in weights[:-1]]
     votes.append(valid - sum(votes))
-    reserve = (tps.dpt * 2 + 99) // 100  # 2 % extra ballots per TPS, at least one
-    damaged = rng.randint(0, min(2, reserve))
-    received = tps.dpt + reserve + dptb + dpk
+    damaged = rng.randint(0, min(2, reserve - dptb - dpk))
+    received = tps.dpt + reserve
     return {
         "votes": {str(n): v for n, v in enumerate(votes, start=1)},
         "valid": valid,

@@ -50,6 +50,8 @@ PROGRESS_EVERY = 5000
 FROM_EVERY_PART = (t.accepted, t.tps)
 FROM_THE_FIRST = (t.regions, t.elections, t.contests, t.streams, t.recaps)
 _RESULT = "result.submitted"
+#: the kinds routed to the part of their province (each names a TPS): results and their confirmations
+_ROUTED = (_RESULT, "result.confirmed")
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class Part:
 @dataclass(frozen=True)
 class Rebuilt:
     entries: int
-    results: int
+    results: int  # routed entries folded: results and their confirmations
     accepted: int
     totals: int
     part_peak_mb: tuple[int, ...] = ()  # each part's peak memory, when folded in parts
@@ -201,7 +203,7 @@ def fold_part(url: str, head_seq: int, part: Part, pipe: Pipe) -> None:
         out = _Sender(pipe)
         for e in _log(url, head_seq, part):
             entries += 1
-            if e.kind == _RESULT:
+            if e.kind in _ROUTED:
                 if not part.owns(e.payload["tps"][:2]):
                     raise RuntimeError(f"entry {e.seq} was routed to the wrong part")
                 results += 1
@@ -304,7 +306,7 @@ def rebuild_in_parts(
     finally:
         running.close()
     results = sum(d[1] for d in done)
-    logged = log_table.count_of_kind(conn, _RESULT, head_seq)
+    logged = sum(log_table.count_of_kind(conn, kind, head_seq) for kind in _ROUTED)
     if results != logged or any(d[0] != head_seq - logged for d in done):
         raise RuntimeError(f"the parts folded {results} results of the log's {logged}: rebuild abandoned")
     if progress:

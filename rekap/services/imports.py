@@ -16,6 +16,7 @@ from rekap.domain.errors import ImportRejected
 from rekap.domain.imports import REGION_COLUMNS, plan_rows
 from rekap.domain.log import Entry
 from rekap.domain.regions import is_region_code, level_of, parent_of
+from rekap.domain.rules import DEFAULT_MAX_VOTERS, DEFAULT_RESERVE_PERMILLE
 from rekap.domain.tps import tps_code
 from rekap.log.commands import Appended, Command
 from rekap.log.writer import LogWriter
@@ -51,6 +52,10 @@ class ElectionMeta(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")
     name: str = Field(min_length=1)
     date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    #: reserve ballots per TPS, per mille of its DPT (KPU: 2 %, 2.5 % in Pilkada 2017)
+    ballot_reserve_permille: int = Field(default=DEFAULT_RESERVE_PERMILLE, ge=0, le=1000)
+    #: the law's maximum of voters per TPS (800 in Pilkada 2017, 300 in Pemilu 2024)
+    max_voters_per_tps: int = Field(default=DEFAULT_MAX_VOTERS, ge=1, le=100_000)
 
 
 class ElectionIn(BaseModel):
@@ -133,17 +138,17 @@ class Imports:
                     f"line {line}: {kel!r} is not a known desa/kelurahan", field="kelurahan_code", extra={"line": line}
                 )
             number = whole_number(r["tps_number"], line, "tps_number")
-            dpt = whole_number(r[dpt_col], line, dpt_col)
-            assert number is not None and dpt is not None
+            dpt = whole_number(r[dpt_col], line, dpt_col, optional=True)  # empty: the register's DPT is unknown
+            assert number is not None
             if number < 1 or number > 9999:
                 raise ImportRejected(
                     f"line {line}: tps_number {number} out of range", field="tps_number", extra={"line": line}
                 )
-            if dpt < 0:
+            if dpt is not None and dpt < 0:
                 raise ImportRejected(f"line {line}: {dpt_col} is negative", field=dpt_col, extra={"line": line})
             male = whole_number(r.get("dpt_male"), line, "dpt_male", optional=True)
             female = whole_number(r.get("dpt_female"), line, "dpt_female", optional=True)
-            if male is not None and female is not None and male + female != dpt:
+            if dpt is not None and male is not None and female is not None and male + female != dpt:
                 raise ImportRejected(
                     f"line {line}: dpt_male + dpt_female = {male + female}, not {dpt}",
                     field=dpt_col,

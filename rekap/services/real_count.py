@@ -22,9 +22,18 @@ def totals_core(region: RegionRef, x: Totals | None, numbers: Sequence[int]) -> 
     x = x or _NOTHING_YET
     progress = Progress(x.tps_reported, x.tps_total, x.dpt_reported, x.dpt_total)
     votes = [CandidateVotes(n, x.votes.get(n, 0)) for n in numbers]
+    n = x.tps_reported
+    covers = {"valid": n - x.valid_unknown, "invalid": n - x.invalid_unknown, "voters": n - x.voters_unknown}
     return TotalsCore(
-        region, votes, x.valid, x.invalid, x.voters, progress, x.flagged, x.disagreements, x.last_seq, x.updated_at
-    )
+        region, votes, _known(x.valid, covers["valid"], n), _known(x.invalid, covers["invalid"], n),
+        _known(x.voters, covers["voters"], n), progress, x.flagged, x.disagreements, x.last_seq, x.updated_at,
+        x.held, covers,
+    )  # fmt: skip
+
+
+def _known(total: int, covered: int, reported: int) -> int | None:
+    """A count's sum, or None when TPS are counted and none of them gave it: unknown, not zero."""
+    return None if reported and not covered else total
 
 
 def totals_view(
@@ -40,7 +49,7 @@ def totals_view(
     path = [RegionRef.of(r) for r in tree.ancestors(code)]
     return TotalsView(
         c.region, c.votes, c.valid, c.invalid, c.voters, c.progress, c.flagged, c.disagreements, c.last_seq,
-        c.updated_at, contest.id, simulated, PROVISIONAL_NOTE, path, children,
+        c.updated_at, c.held, c.covers, contest.id, simulated, PROVISIONAL_NOTE, path, children,
     )  # fmt: skip
 
 

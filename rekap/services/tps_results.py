@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 from rekap.domain.errors import UnknownTps
 from rekap.domain.regions import is_within
+from rekap.domain.result import Source
 from rekap.domain.status import status_of
 from rekap.services.photos import PHOTO_VARIANTS
 from rekap.services.read_model import ReadModel
@@ -27,11 +28,11 @@ def _role_of(s: stored.StoredSubmission) -> str:
 
 
 def _submission(s: stored.StoredSubmission, acc: stored.StoredAccepted | None) -> SubmissionView:
-    source = f"{s.source_kind}:{s.source_candidate}" if s.source_candidate is not None else s.source_kind
+    source = Source(s.source_kind, s.source_candidate, s.source_name).label
     accepted = acc is not None and acc.seq == s.seq
     return SubmissionView(
         s.seq, s.hash, s.at, source, _role_of(s), s.result, s.photos, s.findings, s.corrects, s.reason, s.verified,
-        accepted, s.rules,
+        accepted, s.rules, s.unchecked,
     )  # fmt: skip
 
 

@@ -18,7 +18,8 @@ from rekap.domain.fold import TOTALS_COUNTS, State, apply
 from rekap.domain.log import GENESIS, Entry, check_link
 from rekap.domain.recap import difference_payload, differences_in, recap_findings
 from rekap.domain.result import Result
-from rekap.domain.rules import Finding, TpsFacts, check, known_version
+from rekap.domain.rules import Finding, check, known_version, unchecked
+from rekap.domain.submission import facts_of
 from rekap.log.reader import read_entries
 from rekap.services.real_count import totals_row
 from rekap.store import log_table
@@ -77,7 +78,8 @@ def _recheck(state: State, e: Entry, report: VerifyReport) -> None:
         report.rules_unknown.add(version)
         return
     recorded = tuple(Finding(**f) for f in p["findings"])
-    if check(Result.from_payload(p["result"]), TpsFacts(dpt=state.tps[p["tps"]].dpt), version) != recorded:
+    result, facts = Result.from_payload(p["result"]), facts_of(state, p["tps"], p["contest"])
+    if check(result, facts, version) != recorded or unchecked(result, facts, version) != tuple(p.get("unchecked", ())):
         report.findings_mismatches.append(e.seq)
 
 

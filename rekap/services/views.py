@@ -88,14 +88,16 @@ class TotalsCore:
 
     region: RegionRef
     votes: list[CandidateVotes]
-    valid: int
-    invalid: int
-    voters: int
+    valid: int | None  # of the TPS that gave it (`covers`); None: none of the TPS counted gave it
+    invalid: int | None
+    voters: int | None
     progress: Progress
     flagged: int
     disagreements: int
     last_seq: int
     updated_at: str
+    held: int  # TPS whose result is above what the TPS can have, waiting for an operator: in no sum
+    covers: dict[str, int]  # how many of the TPS counted gave valid, invalid, voters
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,7 @@ class SubmissionView:
     verified: bool
     accepted: bool
     rules: int = 1
+    unchecked: list[str] = field(default_factory=list)  # rules not checked: a count they compare was not given
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +144,7 @@ class TpsView:
     number: int
     kelurahan: RegionRef
     path: list[RegionRef]
-    dpt: int
+    dpt: int | None  # None: the register's DPT is not known
     dpt_male: int | None
     dpt_female: int | None
     address: str | None
@@ -189,12 +192,12 @@ class TpsStatus:
 
     code: str
     number: int
-    dpt: int
+    dpt: int | None
     status: str
     votes: dict[int, int] = field(default_factory=dict)
-    valid: int = 0
-    invalid: int = 0
-    voters: int = 0
+    valid: int | None = 0  # None: the source did not give it
+    invalid: int | None = 0
+    voters: int | None = 0
     at: str = ""
 
 

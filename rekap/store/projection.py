@@ -157,6 +157,8 @@ def submission_values(s: LoggedSubmission) -> Row:
         s.actor,
         s.at,
         s.rules,
+        _list_text(s.unchecked),
+        src.name,
     )
 
 
@@ -180,6 +182,7 @@ def accepted_values(key: tuple[str, str], a: Accepted, disagreement: bool) -> Ro
         _list_text([f.to_payload() for f in a.findings]),
         disagreement,
         a.at,
+        a.held,
     )
 
 

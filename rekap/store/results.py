@@ -34,6 +34,8 @@ class StoredSubmission:
     role: str | None  # the role of the token that submitted it, if a token did
     at: str
     rules: int
+    unchecked: list[str]  # ids of the rules not checked: a count they compare was not given
+    source_name: str | None  # an import's source
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +45,19 @@ class StoredAccepted:
     seq: int
     source: str
     votes: dict[int, int]
-    valid: int
-    invalid: int
-    used: int
-    unused: int
-    damaged: int
-    dpt: int
-    dptb: int
-    dpk: int
-    voters: int
+    valid: int | None  # None: the source did not give it
+    invalid: int | None
+    used: int | None
+    unused: int | None
+    damaged: int | None
+    dpt: int | None
+    dptb: int | None
+    dpk: int | None
+    voters: int | None
     findings: list[dict[str, Any]]
     disagreement: bool
     at: str
+    held: bool  # above a bound and not confirmed: not in the totals
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +113,7 @@ def _history(rows: Sequence[Any]) -> TpsHistory | None:
             StoredSubmission(
                 r.seq, r.hash, tps.code, r.contest, r.source_kind, r.source_candidate, codec.loads(r.result),
                 codec.loads(r.photos), codec.loads(r.findings), r.corrects, r.reason, r.verified, r.actor, r.role,
-                r.at, r.rules,
+                r.at, r.rules, codec.loads(r.unchecked), r.source_name,
             )
         )  # fmt: skip
         if r.acc_seq is not None and r.acc_contest not in accepted:
@@ -176,3 +179,48 @@ def photo_refs(conn: Connection) -> set[str]:
 def all_accepted(conn: Connection) -> list[dict[str, Any]]:
     """Every accepted result as stored, by TPS (votes as their JSON text)."""
     return [dict(r._mapping) for r in conn.execute(select(t.accepted).order_by(t.accepted.c.tps))]
+
+
+def latest_by_source(conn: Connection, contest: str, region: str) -> dict[tuple[str, str], tuple[int, dict[str, Any]]]:
+    """The latest result each source gave for each TPS within `region` (a code prefix; "ID": all), by (TPS, source
+    label); a verified correction speaks for the officer, as in the fold. Values: (seq, result payload)."""
+    s = t.submissions.c
+    q = select(s.seq, s.tps, s.source_kind, s.source_candidate, s.source_name, s.verified, s.result).where(
+        s.contest == contest
+    )
+    if region != "ID":
+        q = q.where(s.tps.startswith(region + ".") | s.tps.startswith(region + "-"))
+    out: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+    for r in conn.execute(q.order_by(s.seq)):
+        if r.verified:
+            label = "officer"
+        elif r.source_candidate is not None:
+            label = f"{r.source_kind}:{r.source_candidate}"
+        else:
+            label = f"{r.source_kind}:{r.source_name}" if r.source_name else r.source_kind
+        out[(r.tps, label)] = (r.seq, codec.loads(r.result))
+    return out
+
+
+def source_labels(conn: Connection, contest: str) -> list[str]:
+    """Every source label the contest's submissions carry (a verified correction counts as the officer's)."""
+    s = t.submissions.c
+    q = select(s.source_kind, s.source_candidate, s.source_name, s.verified).where(s.contest == contest).distinct()
+    labels = set()
+    for r in conn.execute(q):
+        if r.verified:
+            labels.add("officer")
+        elif r.source_candidate is not None:
+            labels.add(f"{r.source_kind}:{r.source_candidate}")
+        else:
+            labels.add(f"{r.source_kind}:{r.source_name}" if r.source_name else r.source_kind)
+    return sorted(labels)
+
+
+def accepted_within(conn: Connection, contest: str, region: str) -> dict[str, StoredAccepted]:
+    """The accepted result of every TPS within `region` that has one."""
+    c = t.accepted.c
+    q = select(t.accepted).where(c.contest == contest)
+    if region != "ID":
+        q = q.where(c.tps.startswith(region + ".") | c.tps.startswith(region + "-"))
+    return {r.tps: _accepted(dict(r._mapping)) for r in conn.execute(q)}

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 from rekap.domain.fold import TOTALS_COUNTS
@@ -60,7 +61,7 @@ tps = Table(
     Column("code", String(24), primary_key=True),
     Column("kelurahan", String(20), nullable=False, index=True),
     Column("number", Integer, nullable=False),
-    Column("dpt", Integer, nullable=False),
+    Column("dpt", Integer),  # null: the register's figure is not known
     Column("dpt_male", Integer),
     Column("dpt_female", Integer),
     Column("address", Text),
@@ -103,6 +104,8 @@ submissions = Table(
     Column("actor", String(200), nullable=False),
     Column("at", String(32), nullable=False),
     Column("rules", SmallInteger, nullable=False, server_default="1"),  # the rules version it was checked with
+    Column("unchecked", Text, nullable=False, server_default="[]"),  # ids of rules whose counts were not given
+    Column("source_name", String(40)),  # an import's source (`rekap import results --source`)
     Index("ix_submissions_tps_contest", "tps", "contest"),
 )
 
@@ -112,24 +115,28 @@ accepted = Table(
     Column("tps", String(24), primary_key=True),
     Column("contest", String(80), primary_key=True),
     Column("seq", BigInteger, nullable=False),
-    Column("source", String(20), nullable=False),
+    Column("source", String(40), nullable=False),
     Column("votes", Text, nullable=False),
-    Column("valid", Integer, nullable=False),
-    Column("invalid", Integer, nullable=False),
-    Column("used", Integer, nullable=False),
-    Column("unused", Integer, nullable=False),
-    Column("damaged", Integer, nullable=False),
-    Column("dpt", Integer, nullable=False),
-    Column("dptb", Integer, nullable=False),
-    Column("dpk", Integer, nullable=False),
-    Column("voters", Integer, nullable=False),
+    Column("valid", Integer),
+    Column("invalid", Integer),
+    Column("used", Integer),
+    Column("unused", Integer),
+    Column("damaged", Integer),
+    Column("dpt", Integer),
+    Column("dptb", Integer),
+    Column("dpk", Integer),
+    Column("voters", Integer),
     Column("findings", Text, nullable=False),
     Column("disagreement", Boolean, nullable=False),
     Column("at", String(32), nullable=False),
+    Column("held", Boolean, nullable=False, server_default=false()),  # above a bound, not confirmed
 )
 
 #: counts stored as 32-bit integers (TPS and flags); every other count of a totals row is 64-bit
-_NARROW_COUNTS = frozenset({"tps_reported", "tps_total", "flagged", "disagreements"})
+_NARROW_COUNTS = frozenset(
+    {"tps_reported", "tps_total", "flagged", "disagreements", "held", "valid_unknown", "invalid_unknown",
+     "voters_unknown"}
+)  # fmt: skip
 
 totals = Table(
     "totals",

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 
 from rekap.web import problems, sse
-from rekap.web.api import admin, photos, public, recaps, submissions
+from rekap.web.api import admin, compare, confirmations, photos, public, recaps, submissions
 from rekap.web.cache import AnswerCache
 from rekap.web.deps import Services
 from rekap.web.pages import recap_pages
@@ -42,8 +42,9 @@ def create_app(
     app.state.services = svc
     app.state.answers = AnswerCache()
     problems.install(app)
-    for router in (public.router, sse.router, photos.router, submissions.router, admin.router, recaps.router,
-                   recap_pages.router, pages.router):
+    routers = (public.router, sse.router, photos.router, submissions.router, admin.router, confirmations.router,
+               compare.router, recaps.router, recap_pages.router)  # fmt: skip
+    for router in (*routers, pages.router):
         app.include_router(router)
     pages.mount_static(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # skips text/event-stream

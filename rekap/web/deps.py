@@ -11,6 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from rekap.domain.errors import Forbidden
 from rekap.log.commits import Listener
+from rekap.services.compare import SourceComparison
+from rekap.services.confirmations import Confirmations
 from rekap.services.contests import Contests
 from rekap.services.photos import Photos
 from rekap.services.problems import Problems
@@ -43,6 +45,8 @@ class Services:
     simulated: bool = False
     recaps: Recaps | None = None  # the tiered recapitulation (D-forms)
     problems: Problems | None = None  # lists of the problem TPS below a region
+    confirmations: Confirmations | None = None
+    compare: SourceComparison | None = None
 
 
 def services_of(request: Request) -> Services:

@@ -14,16 +14,19 @@ Count = Annotated[StrictInt, Field(ge=-(10**7), le=10**7)]  # negatives reach th
 
 
 class ResultIn(BaseModel):
+    """Every count but the votes may be left out (or null) by a source that did not digitise it: unknown, not
+    zero. An officer's C1 gives them all."""
+
     votes: dict[str, Count] = Field(description='votes per candidate ballot number, e.g. {"2": 120}')
-    valid: Count
-    invalid: Count
-    used: Count = Field(description="ballots used (surat suara digunakan)")
-    unused: Count
-    damaged: Count
-    dpt: Count
-    dptb: Count
-    dpk: Count
-    voters: Count = Field(description="voters who voted (pengguna hak pilih)")
+    valid: Count | None = None
+    invalid: Count | None = None
+    used: Count | None = Field(default=None, description="ballots used (surat suara digunakan)")
+    unused: Count | None = None
+    damaged: Count | None = None
+    dpt: Count | None = None
+    dptb: Count | None = None
+    dpk: Count | None = None
+    voters: Count | None = Field(default=None, description="voters who voted (pengguna hak pilih)")
 
     @field_validator("votes")
     @classmethod
@@ -70,6 +73,7 @@ class ReceiptOut(BaseModel):
     accepted: bool
     flagged: bool
     findings: list[FindingOut]
+    held: bool = Field(default=False, description="above what the TPS can have: not counted until an operator confirms")
 
 
 class PhotoOut(BaseModel):

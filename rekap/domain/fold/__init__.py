@@ -47,12 +47,16 @@ HANDLERS: dict[str, Handler] = {
     "recap.entered": recaps.recap_step,
     "recap.signed_off": recaps.recap_step,
     "recap.reopened": recaps.recap_step,
+    "result.confirmed": results.result_confirmed,
 }
+
+#: the kinds that change results rather than the layout of the election
+RESULT_KINDS = frozenset({"result.submitted", "result.confirmed"})
 
 
 def apply(state: State, entry: Entry) -> Changes:
     changes = HANDLERS[entry.kind](state, entry)
     state.seq, state.head = entry.seq, entry.hash
-    if entry.kind != "result.submitted":
+    if entry.kind not in RESULT_KINDS:
         state.structure_seq = entry.seq
     return changes

@@ -22,6 +22,7 @@ class Accepted:
     result: Result
     findings: tuple[Finding, ...]
     at: str
+    held: bool = False  # above a bound and not confirmed: flagged, and not in the totals
 
     @property
     def flagged(self) -> bool:
@@ -46,6 +47,7 @@ class LoggedSubmission:
     at: str
     rules: int
     accepted: bool = False  # whether it became the accepted result when it was folded
+    unchecked: tuple[str, ...] = ()  # rules not checked: a count they compare was not given
 
 
 @dataclass(slots=True)
@@ -123,6 +125,7 @@ class State:
     totals: dict[tuple[str, str], Totals] = field(default_factory=dict)
     streams: dict[str, str] = field(default_factory=dict)
     recaps: dict[tuple[str, str], Recap] = field(default_factory=dict)  # (region, contest): its D-form recap
+    confirmed: set[int] = field(default_factory=set)  # seqs of held results an operator confirmed
     submission_count: int = 0
     tps_seq: dict[str, int] = field(default_factory=dict)  # last submission per TPS: versions TPS answers
     structure_seq: int = 0  # last entry that changed names, TPS, contests or streams rather than results

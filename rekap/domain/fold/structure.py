@@ -38,13 +38,15 @@ def tps_imported(state: State, entry: Entry) -> Changes:
         for contest in state.contests.values():
             if not is_within(t.kelurahan, contest.scope):
                 continue
-            reported = (t.code, contest.id) in state.accepted
+            acc = state.accepted.get((t.code, contest.id))
+            reported = acc is not None and not acc.held
             keys, path = state.totals_on_path(t.kelurahan, contest)
+            dpt_change = (t.dpt or 0) - ((old.dpt or 0) if old else 0)  # an unknown DPT adds nothing
             for tot in path:
                 tot.tps_total += 0 if old else 1
-                tot.dpt_total += t.dpt - (old.dpt if old else 0)
+                tot.dpt_total += dpt_change
                 if reported:
-                    tot.dpt_reported += t.dpt - (old.dpt if old else 0)
+                    tot.dpt_reported += dpt_change
                 _touch(tot, entry)
             ch.totals.update(keys)
     return ch
@@ -69,7 +71,8 @@ def election_defined(state: State, entry: Entry) -> Changes:
             Candidate(k["number"], tuple(k["names"]), k.get("party", ""), k.get("color", "")) for k in c["candidates"]
         )
         contests.append(Contest(c["id"], e["id"], c["name"], c["scope"], cands))
-    election = Election(e["id"], e["name"], e.get("date", ""), tuple(c.id for c in contests))
+    bounds = {k: e[k] for k in ("ballot_reserve_permille", "max_voters_per_tps") if e.get(k) is not None}
+    election = Election(e["id"], e["name"], e.get("date", ""), tuple(c.id for c in contests), **bounds)
     state.elections[election.id] = election
     ch.elections.append(election)
     for contest in contests:
@@ -97,7 +100,7 @@ def _tps_per_kelurahan(state: State, scope: str) -> dict[str, tuple[int, int]]:
     dpt: dict[str, int] = {}
     for t in state.tps.values():
         count[t.kelurahan] = count.get(t.kelurahan, 0) + 1
-        dpt[t.kelurahan] = dpt.get(t.kelurahan, 0) + t.dpt
+        dpt[t.kelurahan] = dpt.get(t.kelurahan, 0) + (t.dpt or 0)
     return {k: (n, dpt[k]) for k, n in count.items() if is_within(k, scope)}
 
 

@@ -44,6 +44,12 @@ class Totals:
     dpt_total = Count()
     flagged = Count()
     disagreements = Count()
+    #: TPS whose accepted result is above what the TPS can have and waits for an operator: not in the sums
+    held = Count()
+    #: TPS counted whose result does not give the count: each sum is of the TPS that gave it (issue 16)
+    valid_unknown = Count()
+    invalid_unknown = Count()
+    voters_unknown = Count()
 
     def __init__(
         self,

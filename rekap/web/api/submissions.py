@@ -40,6 +40,7 @@ def _receipt_json(r: Receipt) -> dict[str, object]:
         "contest": r.contest,
         "accepted": r.accepted,
         "flagged": bool(r.findings),
+        "held": r.accepted and any(f.severity == "bound" for f in r.findings),
         "findings": [
             {"rule": f.rule, "field": f.field, "expected": f.expected, "got": f.got, "severity": f.severity}
             for f in r.findings

@@ -62,6 +62,8 @@ def region_table(page: RegionPage) -> Table:
                 p.dpt_total,
                 t.flagged,
                 t.disagreements,
+                t.held,
+                *(p.tps_reported - t.covers[c] for c in ("valid", "invalid", "voters")),  # TPS that did not give it
                 t.updated_at,
             ]
         )
@@ -104,7 +106,7 @@ def tps_table(page: TpsPage) -> Table:
                     s.corrects or "",
                     s.reason or "",
                     *(s.result["votes"].get(str(n), "") for n in numbers),
-                    *(s.result[f] for f in COUNT_FIELDS),
+                    *(s.result.get(f) for f in COUNT_FIELDS),  # None (an empty cell, null): not given
                     " ".join(s.photos),
                     " ".join(f["rule"] for f in s.findings),
                 ]

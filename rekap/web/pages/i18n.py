@@ -55,7 +55,10 @@ class Locale:
             query["lang"] = self.lang
         return f"{path}?{urlencode(query)}" if query else path
 
-    def num(self, n: int) -> str:
+    def num(self, n: int | None) -> str:
+        """A count with thousands separators; an unknown count (the source did not give it) is a dash."""
+        if n is None:
+            return "—"
         return f"{n:,}".replace(",", self.thousands)
 
     def pct(self, part: int, whole: int) -> str:

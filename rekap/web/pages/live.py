@@ -88,10 +88,11 @@ def core_values(t: TotalsCore, palette: dict[int, str], loc: Locale) -> dict[str
     """The live values of one region's totals, as its own page, a table row, a map shape or a wall show them."""
     p = t.region.code + "|"
     out: dict[str, str] = {}
+    valid = share_base(t)
     for cv in t.votes:
         out[f"{p}v{cv.number}"] = loc.num(cv.votes)
-        out[f"{p}p{cv.number}"] = loc.pct(cv.votes, t.valid)
-        out[f"{p}w{cv.number}@style"] = f"width:{css_pct(cv.votes, t.valid)}"
+        out[f"{p}p{cv.number}"] = loc.pct(cv.votes, valid)
+        out[f"{p}w{cv.number}@style"] = f"width:{css_pct(cv.votes, valid)}"
     prog = t.progress
     lead = lead_of(t.votes)
     out |= {
@@ -105,16 +106,25 @@ def core_values(t: TotalsCore, palette: dict[int, str], loc: Locale) -> dict[str
         p + "invalid": loc.num(t.invalid),
         p + "voters": loc.num(t.voters),
         p + "flag": loc.num(t.flagged),
+        p + "held": loc.num(t.held),
         p + "dis": loc.num(t.disagreements),
         p + "upd": loc.when(t.updated_at) if t.progress.tps_reported else "–",
         p + "lead": str(lead.number) if lead.number is not None else "–",
         p + "ml": str(lead.number) if lead.number is not None else "",  # a map label: nothing while no one leads
-        p + "lead@style": _swatch(palette.get(lead.number or -1, TIE if t.valid else NO_DATA)),
-        p + "mg": "+" + loc.pct(lead.margin, t.valid) if lead.number is not None else "–",
-        p + "m@style": f"--lead:{lead_colour(lead, t.valid, palette)};"
+        p + "lead@style": _swatch(palette.get(lead.number or -1, TIE if valid else NO_DATA)),
+        p + "mg": "+" + loc.pct(lead.margin, valid) if lead.number is not None else "–",
+        p + "m@style": f"--lead:{lead_colour(lead, valid, palette)};"
         f"--prog:{progress_colour(prog.tps_reported, prog.tps_total)}",
     }
     return out
+
+
+def share_base(t: TotalsCore) -> int:
+    """What a pair's share is of: the valid votes when every TPS counted gave them, else the pairs' votes
+    together (some sources give only the pairs' votes: their valid votes are unknown, not zero)."""
+    if t.valid is not None and t.covers["valid"] == t.progress.tps_reported:
+        return t.valid
+    return sum(cv.votes for cv in t.votes)
 
 
 def _swatch(colour: str) -> str:

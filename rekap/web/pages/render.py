@@ -21,6 +21,7 @@ from rekap.web.cache import Answer, AnswerCache
 from rekap.web.deps import etagged
 from rekap.web.pages import live
 from rekap.web.pages.i18n import DEFAULT_LANG, LANGS, Locale
+from rekap.web.pages.tps_view import source_label
 
 HERE = Path(__file__).parent
 PAGE_PARAMS = ("lang", "map", "q", "regions", "theme", "every", "i")
@@ -100,7 +101,7 @@ def _common(request: Request, loc: Locale, simulated: bool) -> dict[str, Any]:
         "lang_url": replace_query(request, lang=None if other == DEFAULT_LANG else other),
         "map_href": lambda mode: replace_query(request, map=mode),
         "region_href": lambda code, contest_id: loc.href(f"/c/{contest_id}/r/{code}"),
-        "source_name": lambda source: loc.t(f"source.{source}"),
+        "source_name": lambda source: source_label(source, False, loc),
         "events_url": events_url,
         "js_messages": {k.removeprefix("js."): v for k, v in loc.messages.items() if k.startswith("js.")},
         "statuses": list(reversed(STATUSES)),

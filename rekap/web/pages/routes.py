@@ -6,6 +6,7 @@ import functools
 import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -15,7 +16,7 @@ from rekap.services.views import json_of
 from rekap.web.cache import Answer
 from rekap.web.deps import Services, ServicesDep, etagged
 from rekap.web.pages import downloads, views
-from rekap.web.pages.i18n import Locale, locale
+from rekap.web.pages.i18n import DEFAULT_LANG, Locale, locale
 from rekap.web.pages.recap_view import recap_rows
 from rekap.web.pages.render import Crumb, cached, html, mount_static, render, replace_query
 from rekap.web.pages.tps_view import tps_page
@@ -127,6 +128,40 @@ async def region_json(
 
     body = await cached(request, svc.real_count.region_version(region_code, contest_id), build, svc.real_count.busy)
     return etagged(request, body, "application/json")
+
+
+@router.get("/c/{contest_id}/r/{region_code}/compare")
+@pages_not_found
+async def compare(
+    request: Request, contest_id: str, region_code: str, svc: ServicesDep, loc: LocaleDep, a: str = "", b: str = ""
+) -> Response:
+    """Two sources side by side (default: the first import against the real count)."""
+    return await run_in_threadpool(_compare, request, contest_id, region_code, svc, loc, a, b)
+
+
+def _compare(
+    request: Request, contest_id: str, region_code: str, svc: Services, loc: Locale, a: str, b: str
+) -> Response:
+    assert svc.compare is not None, "built by rekap/bootstrap.py"
+    sources = svc.compare.sources(contest_id, region_code)
+    a = a or next((s for s in sources if s.startswith("import")), sources[0] if sources else "accepted")
+    view = svc.compare.compare(contest_id, region_code, a, b or "accepted")
+    contest = svc.contests.get(contest_id)
+    page = views.region_page(svc, contest_id, region_code, loc)
+    crumbs = [Crumb(r.name, loc.href(f"/c/{contest_id}/r/{r.code}")) for r in [*page.crumbs, view.region]]
+    query = urlencode({"a": view.a, "b": view.b})
+    return render(
+        request,
+        loc,
+        "compare.html",
+        view=view,
+        numbers=[c.number for c in contest.candidates],
+        crumb_links=crumbs,
+        search_contest=contest_id,
+        lang_param=loc.lang if loc.lang != DEFAULT_LANG else "",
+        csv_href=f"/api/v1/contests/{contest_id}/compare/{region_code}.csv?{query}",
+        json_href=f"/api/v1/contests/{contest_id}/compare/{region_code}?{query}",
+    )
 
 
 @router.get("/c/{contest_id}/r/{region_code}")

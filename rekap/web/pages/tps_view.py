@@ -55,6 +55,8 @@ class ContestSection:
     accepted: dict[str, Any] | None
     lines: list[Line]
     findings: list[str]
+    unchecked: str  # the rules not checked, as a sentence; "" when every rule was
+    held: bool
     photos: list[Photo]
     history: list[HistoryRow]
     comparison: Comparison | None
@@ -73,7 +75,7 @@ class TpsPage:
 def _values(result: dict[str, Any]) -> dict[str, int]:
     """A result (accepted row or submission payload) as field → int, votes as "votes.N"."""
     out = {f"votes.{int(k)}": int(v) for k, v in result["votes"].items()}
-    out |= {f: int(result[f]) for f in COUNT_FIELDS}
+    out |= {f: int(result[f]) for f in COUNT_FIELDS if result.get(f) is not None}  # unknown: not there
     return out
 
 
@@ -87,6 +89,8 @@ def source_label(source: str, verified: bool, loc: Locale) -> str:
     if verified:
         return loc.t("source.correction")
     kind, _, candidate = source.partition(":")
+    if kind == "import" and candidate:
+        return f"{loc.t('source.import')} ({candidate})"
     return loc.t(f"source.{kind}", number=candidate) if candidate else loc.t(f"source.{kind}")
 
 
@@ -137,7 +141,7 @@ def _comparison(subs: list[SubmissionView], loc: Locale) -> Comparison | None:
 
 
 def _lines(contest: ContestView, accepted: dict[str, Any], loc: Locale) -> list[Line]:
-    valid = int(accepted["valid"])
+    valid = int(accepted["valid"] or 0)
     lines = [
         Line(
             loc.t("tps.votes_for", number=c.number),
@@ -147,7 +151,7 @@ def _lines(contest: ContestView, accepted: dict[str, Any], loc: Locale) -> list[
         )
         for c in contest.candidates
     ]
-    return lines + [Line(loc.t(f"field.{f}"), loc.num(int(accepted[f]))) for f in SHOWN_FIELDS]
+    return lines + [Line(loc.t(f"field.{f}"), loc.num(accepted[f])) for f in SHOWN_FIELDS]
 
 
 def _finding(f: dict[str, Any], loc: Locale) -> str:
@@ -163,6 +167,14 @@ def _finding(f: dict[str, Any], loc: Locale) -> str:
     )
 
 
+def _unchecked(r: ContestResultView, loc: Locale) -> str:
+    accepted = next((s for s in r.submissions if s.accepted), None)
+    if accepted is None or not accepted.unchecked:
+        return ""
+    rules = ", ".join(loc.t(f"rule.{x}") if f"rule.{x}" in loc.messages else x for x in accepted.unchecked)
+    return loc.t("tps.not_checked", rules=rules)
+
+
 def _section(svc: Services, contest: ContestView, r: ContestResultView, loc: Locale) -> ContestSection:
     acc = r.accepted
     corrected = bool(acc and acc["source"] == "correction") or any(s.corrects is not None for s in r.submissions)
@@ -175,6 +187,8 @@ def _section(svc: Services, contest: ContestView, r: ContestResultView, loc: Loc
         accepted=acc,
         lines=_lines(contest, acc, loc) if acc else [],
         findings=[_finding(f, loc) for f in acc["findings"]] if acc else [],
+        unchecked=_unchecked(r, loc),
+        held=bool(acc and acc.get("held")),
         photos=[Photo(h, *sizes.get(h, (3, 4))) for h in hashes],
         history=_history(r.submissions, loc),
         comparison=_comparison(r.submissions, loc),

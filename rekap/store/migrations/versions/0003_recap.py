@@ -1,6 +1,6 @@
 """Each region's recap (D-form) per contest: its status in the plenary's life and the figures last entered.
 
-Revision ID: 0005_recap
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-03 07:00:00
 """
@@ -8,7 +8,7 @@ Create Date: 2026-12-03 07:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_recap"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None

@@ -19,6 +19,11 @@ KINDS = (
     "token.created",
     "token.revoked",
     "stream.set",
+    "grants.given",
+    "grant.revoked",
+    "user.activated",
+    "user.deactivated",
+    "contest.locked",
 )
 
 #: where an entry of these kinds says which region it is about: the log stores the province of it beside the

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from rekap.domain import rules
 from rekap.domain.errors import (
     ArithmeticMismatch,
+    ContestLocked,
     Forbidden,
     InvalidInput,
     MissingCandidate,
+    PhotoRequired,
     UnknownCandidate,
     UnknownContest,
     UnknownTps,
@@ -43,6 +45,7 @@ class Reporter:
     source: Source
     scope: str
     verifies: bool = False
+    tps: str | None = None  # a grant for one TPS reports for that TPS only
 
 
 def findings_of(state: State, tps_code: str, result: Result) -> tuple[Finding, ...]:
@@ -56,6 +59,7 @@ def plan_submission(
     who: Reporter,
     rejecting: Iterable[str],
     corrected_key: tuple[str, str] | None = None,
+    photo_required: Iterable[str] = (),
 ) -> Draft:
     """The log entry for `sub`, or the typed error that says why it may not be logged.
 
@@ -71,6 +75,12 @@ def plan_submission(
         raise InvalidInput(f"TPS {sub.tps} is outside the scope {contest.scope} of {contest.id}", field="tps")
     if not is_within(tps.kelurahan, who.scope):
         raise Forbidden(f"this token may only report for region {who.scope}", field="tps")
+    if who.tps is not None and sub.tps != who.tps:
+        raise Forbidden(f"this grant may only report for TPS {who.tps}", field="tps")
+    if sub.contest in state.locked:
+        raise ContestLocked(f"submissions for {sub.contest} are locked by an operator", field="contest")
+    if not sub.photos and who.source.kind in set(photo_required):
+        raise PhotoRequired(f"a {who.source.kind}'s result needs at least one photo of the C1", field="photos")
     for number in sub.result.votes:
         if number not in contest.numbers:
             raise UnknownCandidate(f"contest {contest.id} has no candidate {number}", field=f"votes.{number}")

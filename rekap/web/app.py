@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 
-from rekap.web import problems, sse
+from rekap.web import access, problems, sse
 from rekap.web.api import admin, photos, public, submissions
 from rekap.web.cache import AnswerCache
 from rekap.web.deps import Services
+from rekap.web.pages.people import router as people_router
 from rekap.web.pages import routes as pages
 
 
@@ -41,8 +42,12 @@ def create_app(
     app.state.services = svc
     app.state.answers = AnswerCache()
     problems.install(app)
-    for router in (public.router, sse.router, photos.router, submissions.router, admin.router, pages.router):
-        app.include_router(router)
+    access.install(app)
+    public_read = [Depends(access.requires("public.read"))]  # every public read; a login in internal-only mode
+    for router in (public.router, sse.router, pages.router):
+        app.include_router(router, dependencies=public_read)
+    for router in (photos.router, submissions.router, admin.router, people_router):
+        app.include_router(router)  # each route names its own permission
     pages.mount_static(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # skips text/event-stream
     if svc.simulated:

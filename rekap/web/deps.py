@@ -12,10 +12,12 @@ from fastapi.concurrency import run_in_threadpool
 from rekap.domain.errors import Forbidden
 from rekap.log.commits import Listener
 from rekap.services.contests import Contests
+from rekap.services.people import People
 from rekap.services.photos import Photos
 from rekap.services.public_log import PublicLog
 from rekap.services.real_count import RealCount
 from rekap.services.regions import Regions
+from rekap.services.sessions import Sessions
 from rekap.services.streams import Streams
 from rekap.services.submissions import Submissions
 from rekap.services.tokens import TokenInfo, Tokens
@@ -39,6 +41,10 @@ class Services:
     streams: Streams
     subscribe: Callable[[Listener], Callable[[], None]]  # to hear of every commit (live pages)
     simulated: bool = False
+    people: People | None = None
+    sessions: Sessions | None = None
+    public: bool = True  # False: internal-only mode, nothing without a login
+    photo_max_side: int = 2000
 
 
 def services_of(request: Request) -> Services:
@@ -88,6 +94,8 @@ def etagged(
     etag = answer.etag[:-1] + '-gz"' if zipped else answer.etag  # one ETag per representation
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Accept-Encoding"}
     headers.update(extra_headers or {})
+    if getattr(request.state, "private", False):  # behind a login: no shared cache may keep it
+        headers["Cache-Control"] = "private, no-store"
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     if zipped:

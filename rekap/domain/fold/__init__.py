@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rekap.domain.fold import results, structure
+from rekap.domain.fold import people, results, structure
 from rekap.domain.fold.results import RANKS, rank_of
 from rekap.domain.fold.state import Accepted, Changes, LoggedSubmission, State, TotalsPath
 from rekap.domain.fold.totals import TOTALS_COUNTS, Totals, add_along
@@ -42,6 +42,11 @@ HANDLERS: dict[str, Handler] = {
     "token.created": structure.nothing,
     "token.revoked": structure.nothing,
     "stream.set": structure.stream_set,
+    "grants.given": people.grants_given,
+    "grant.revoked": people.grant_revoked,
+    "user.activated": people.user_activated,
+    "user.deactivated": people.user_deactivated,
+    "contest.locked": people.contest_locked,
 }
 
 

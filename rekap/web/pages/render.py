@@ -132,7 +132,7 @@ def render(request: Request, loc: Locale, template: str, status: int = 200, **co
 
 def cached(request: Request, version: Hashable | None, build: Callable[[], bytes]) -> bytes | Answer:
     """The answer for this URL built once per version of the data it shows (None: build it every time)."""
-    if version is None:
+    if version is None or getattr(request.state, "private", False):  # a logged-in page: never the public copy
         return build()
     key = ("page", request.url.path, tuple(sorted(page_query(request).items())))
     cache: AnswerCache = request.app.state.answers

@@ -164,8 +164,8 @@ class People:
     def import_officers(self, giver: Actor, text: str) -> list[Issued]:
         """Officers from CSV (name, phone, tps, role[, candidate]): every row is checked before anything is
         written, bad rows are named by line, and the whole file is one log entry and one transaction."""
-        rows = self._parse(text)
-        grants, users, errors = [], [], []
+        rows, errors = self._parse(text)
+        grants, users = [], []
         state = self.writer.state  # the plan checks again under the write lock
         for r in rows:
             g = Grant("g" + secrets.token_hex(6), "u" + secrets.token_hex(6), r.role, r.tps, r.candidate)
@@ -174,15 +174,18 @@ class People:
                     raise InvalidInput(f"no TPS {r.tps}", field="tps")
                 check_granting(giver, g)
             except (InvalidInput, Forbidden) as err:
-                errors.append(f"line {r.line}: {err.detail}")
+                errors.append((r.line, f"line {r.line}: {err.detail}"))
                 continue
             grants.append(g)
             users.append(stored.NewUser(g.user, r.name, None, r.phone))
         phones = [r.phone for r in rows if r.phone]
         with self.db.reader.connect() as conn:
             taken = stored.taken(conn, [], phones)
-        errors += [f"line {r.line}: phone {r.phone} belongs to someone already" for r in rows if r.phone in taken]
-        _reject(errors)
+        errors += [(r.line, f"line {r.line}: phone {r.phone} belongs to someone already") for r in rows
+                   if r.phone in taken]  # fmt: skip
+        _reject([e for _, e in sorted(errors)])
+        if not rows:
+            raise ImportRejected("the file has no rows", field="file")
         now = self.clock()
         issued = [
             Issued(u.id, u.name, u.phone, g.role, g.scope, new_code(), now + self.code_seconds)
@@ -198,14 +201,16 @@ class People:
         self.writer.append(Command(plan, writes))
         return issued
 
-    def _parse(self, text: str) -> list[_Row]:
+    def _parse(self, text: str) -> tuple[list[_Row], list[tuple[int, str]]]:
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
         header = [h.strip().lower() for h in reader.fieldnames or []]
         missing = [c for c in CSV_COLUMNS if c not in header]
         if missing:
             raise ImportRejected(f"line 1: the header needs the columns {', '.join(missing)}", field="file")
         reader.fieldnames = header
-        rows, errors, phones = [], [], set()
+        rows: list[_Row] = []
+        errors: list[tuple[int, str]] = []
+        phones: set[str] = set()
         for line, rec in enumerate(reader, 2):
             name, tps, role = ((rec.get(k) or "").strip() for k in ("name", "tps", "role"))
             phone = normal_phone(rec.get("phone") or "") or None
@@ -222,16 +227,13 @@ class People:
             elif role == "witness" and not cand_raw.isdigit():
                 problem = "a witness needs a candidate number"
             if problem:
-                errors.append(f"line {line}: {problem}")
+                errors.append((line, f"line {line}: {problem}"))
                 continue
             if phone:
                 phones.add(phone)
             candidate = int(cand_raw) if role == "witness" else None
             rows.append(_Row(line, name, phone, tps, role, candidate))
-        _reject(errors)
-        if not rows:
-            raise ImportRejected("the file has no rows", field="file")
-        return rows
+        return rows, errors
 
     def reissue(self, giver: Actor, users: Sequence[str]) -> list[Issued]:
         """New activation codes (the old ones stop working): for a lost sheet, or an operator's reset."""

@@ -22,12 +22,12 @@ from rekap.log.writer import LogWriter, settle_heap
 from rekap.services import export, verify
 from rekap.services.contests import Contests
 from rekap.services.imports import Imports
+from rekap.services.people import People, hasher
 from rekap.services.photos import Photos
 from rekap.services.public_log import PublicLog
 from rekap.services.read_model import ReadModel
 from rekap.services.real_count import RealCount
 from rekap.services.regions import Regions
-from rekap.services.people import People, hasher
 from rekap.services.sessions import Sessions
 from rekap.services.snapshots import Publisher
 from rekap.services.streams import Streams

@@ -42,7 +42,7 @@ def test_may_is_what_the_table_says(action: str, role: str) -> None:
     perm = PERMISSIONS[action]
     inside, outside = TPS, ELSEWHERE
     assert may(actor, action, inside, public=False) == (role in perm.roles or perm.always)
-    expected_out = role in perm.roles and (perm.scope == "anywhere" or role == "admin") or perm.always
+    expected_out = (role in perm.roles and (perm.scope == "anywhere" or role == "admin")) or perm.always
     assert may(actor, action, outside, public=False) == expected_out
     assert may(Actor.anonymous(), action, inside, public=False) == perm.always
     assert may(Actor.anonymous(), action, inside, public=True) == perm.anonymous
@@ -66,7 +66,8 @@ def _log(rekap: Rekap) -> list[dict[str, object]]:
 
 def test_onboarding_to_a_report_keeps_names_and_phones_out_of_the_log(rekap: Rekap) -> None:
     issued = rekap.people.import_officers(
-        CLI, _csv(f"Sitiqwerty Aminahzz,0812-3456-7890,{TPS},officer,", f"Budixyz Santosoqq,+6281300001111,{TPS},witness,2")
+        CLI,
+        _csv(f"Sitiqwerty Aminahzz,0812-3456-7890,{TPS},officer,", f"Budixyz Santosoqq,+6281300001111,{TPS},witness,2"),
     )
     assert [i.phone for i in issued] == ["081234567890", "081300001111"]
     user = rekap.people.activate(issued[0].code, "246810")

@@ -101,7 +101,7 @@ def kelurahan_of_tps(code: str) -> str:
 
 def covers(scope: str, target: str) -> bool:
     """Whether a grant's scope (a region or a TPS code) covers a target (a region or a TPS code)."""
-    if scope == NATION or scope == target:
+    if scope in (NATION, target):
         return True
     if "-" in scope:  # a TPS grant covers that TPS only
         return False

@@ -28,7 +28,6 @@ from rekap.store import results as stored
 from rekap.store import tokens as stored_tokens
 from rekap.store.db import Database
 
-
 #: who submits: a machine's token, or a person through one of their grants
 Caller = TokenInfo | GrantCaller
 

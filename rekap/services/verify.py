@@ -15,8 +15,8 @@ import httpx
 
 from rekap.domain.errors import InvalidInput
 from rekap.domain.fold import TOTALS_COUNTS, State, apply
-from rekap.domain.people import reported_within_grant
 from rekap.domain.log import GENESIS, Entry, check_link
+from rekap.domain.people import reported_within_grant
 from rekap.domain.result import Result
 from rekap.domain.rules import Finding, TpsFacts, check, known_version
 from rekap.log.reader import read_entries

@@ -89,8 +89,14 @@ def insert_users(conn: Connection, entry: Entry, *, users: Sequence[NewUser]) ->
         conn.execute(
             t.users.insert(),
             [
-                {"id": u.id, "name": u.name, "username": u.username, "phone": u.phone, "created_at": entry.at,
-                 "created_by": entry.actor}  # fmt: skip
+                {
+                    "id": u.id,
+                    "name": u.name,
+                    "username": u.username,
+                    "phone": u.phone,
+                    "created_at": entry.at,
+                    "created_by": entry.actor,
+                }
                 for u in users
             ],
         )
@@ -101,8 +107,15 @@ def insert_grants(conn: Connection, entry: Entry) -> None:
     conn.execute(
         t.grants.insert(),
         [
-            {"id": g, "user_id": u, "role": r, "scope": s, "candidate": c, "given_at": entry.at,
-             "given_by": entry.actor}  # fmt: skip
+            {
+                "id": g,
+                "user_id": u,
+                "role": r,
+                "scope": s,
+                "candidate": c,
+                "given_at": entry.at,
+                "given_by": entry.actor,
+            }
             for g, u, r, s, c in rows
         ],
     )
@@ -143,9 +156,10 @@ def mark_user_deactivated(conn: Connection, entry: Entry, *, now: int) -> None:
     conn.execute(update(t.users).where(t.users.c.id == uid).values(deactivated_at=entry.at))
     grant_ids = select(t.grants.c.id).where(t.grants.c.user_id == uid).scalar_subquery()
     conn.execute(
-        update(t.tokens).where(t.tokens.c.grant_id.in_(grant_ids), t.tokens.c.revoked_at.is_(None))
+        update(t.tokens)
+        .where(t.tokens.c.grant_id.in_(grant_ids), t.tokens.c.revoked_at.is_(None))
         .values(revoked_at=entry.at)
-    )  # fmt: skip
+    )
     conn.execute(
         update(t.grants).where(t.grants.c.user_id == uid, t.grants.c.revoked_at.is_(None)).values(revoked_at=entry.at)
     )
@@ -202,7 +216,9 @@ def touch_session(conn: Connection, id_hash: str, now: int) -> None:
 
 
 def end_session(conn: Connection, id_hash: str, now: int) -> None:
-    conn.execute(update(t.sessions).where(t.sessions.c.id_hash == id_hash, t.sessions.c.ended.is_(None)).values(ended=now))
+    conn.execute(
+        update(t.sessions).where(t.sessions.c.id_hash == id_hash, t.sessions.c.ended.is_(None)).values(ended=now)
+    )
 
 
 def end_sessions(conn: Connection, user_id: str, now: int) -> None:
@@ -225,9 +241,18 @@ def people_in(conn: Connection, scopes: Sequence[str], limit: int = 500) -> list
     if not conds:
         return []
     q = (
-        select(t.users.c.id, t.users.c.name, t.users.c.phone, t.users.c.username, t.users.c.activated_at,
-               t.users.c.deactivated_at, t.grants.c.id.label("grant"), t.grants.c.role, t.grants.c.scope,
-               t.grants.c.candidate)  # fmt: skip
+        select(
+            t.users.c.id,
+            t.users.c.name,
+            t.users.c.phone,
+            t.users.c.username,
+            t.users.c.activated_at,
+            t.users.c.deactivated_at,
+            t.grants.c.id.label("grant"),
+            t.grants.c.role,
+            t.grants.c.scope,
+            t.grants.c.candidate,
+        )
         .join(t.grants, t.grants.c.user_id == t.users.c.id)
         .where(or_(*conds), t.grants.c.revoked_at.is_(None))
         .order_by(t.grants.c.scope, t.users.c.name)

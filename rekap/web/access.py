@@ -9,7 +9,6 @@ from __future__ import annotations
 import hmac
 import secrets
 from typing import Annotated
-
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -90,6 +89,12 @@ def requires(action: str, target: str | None = None) -> Requires:
     return Requires(action, target)
 
 
+def actor_name(actor: Actor) -> str:
+    """How the log and the photo rows name who acted: a token's id, or a person's id (never a name)."""
+    user = actor.user or "anonymous"
+    return user if user.startswith("token:") else f"user:{user}"
+
+
 def grant_or_403(actor: Actor, action: str, target: str) -> Grant:
     grant = grant_for(actor, action, target)
     if grant is None:
@@ -130,9 +135,7 @@ def behind_tls(request: Request) -> bool:
 
 
 def set_session(request: Request, response: Response, secret: str) -> None:
-    response.set_cookie(
-        SESSION_COOKIE, secret, httponly=True, samesite="lax", secure=behind_tls(request), path="/"
-    )
+    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", secure=behind_tls(request), path="/")
 
 
 def forget_session(response: Response) -> None:

@@ -12,8 +12,8 @@ from rekap.web import access, problems, sse
 from rekap.web.api import admin, photos, public, submissions
 from rekap.web.cache import AnswerCache
 from rekap.web.deps import Services
-from rekap.web.pages.people import router as people_router
 from rekap.web.pages import routes as pages
+from rekap.web.pages.people import router as people_router
 
 
 def create_app(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import orjson
 import segno
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -50,8 +51,9 @@ def _people(svc: Services) -> tuple[People, Sessions]:
 def page(request: Request, loc: Locale, template: str, status: int = 200, **context: Any) -> Response:
     """A people page: private, never stored by a cache, with this browser's form token."""
     request.state.private = True
-    body = html(request, loc, template, csrf=csrf_token(request), csrf_field=CSRF_FIELD, when_unix=_when(loc),
-                **context)  # fmt: skip
+    body = html(
+        request, loc, template, csrf=csrf_token(request), csrf_field=CSRF_FIELD, when_unix=_when(loc), **context
+    )
     headers = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
     resp = Response(body, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
     set_csrf(request, resp)
@@ -77,7 +79,9 @@ def _safe_next(nxt: str) -> str:
 
 
 @router.get("/login")
-def login_form(request: Request, loc: LocaleDep, _a: Login, next: Annotated[str, Query(max_length=300)] = "") -> Response:  # noqa: A002
+def login_form(
+    request: Request, loc: LocaleDep, _a: Login, next: Annotated[str, Query(max_length=300)] = ""
+) -> Response:
     return page(request, loc, "login.html", next=next, error=None)
 
 
@@ -89,14 +93,20 @@ async def login(
     _a: Login,
     username: Annotated[str, Form(max_length=80)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
-    next: Annotated[str, Form(max_length=300)] = "",  # noqa: A002
+    next: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     _, sessions = _people(svc)
     try:
         secret, _user = await run_in_threadpool(sessions.login, username, password, _address(request))
     except TooManyAttempts as err:
-        resp = page(request, loc, "login.html", status=429, next=next, error=loc.t("people.locked_out",
-                    minutes=max(1, int(err.extra["retry_after"]) // 60)))  # fmt: skip
+        resp = page(
+            request,
+            loc,
+            "login.html",
+            status=429,
+            next=next,
+            error=loc.t("people.locked_out", minutes=max(1, int(err.extra["retry_after"]) // 60)),
+        )
         resp.headers["Retry-After"] = str(err.extra["retry_after"])
         return resp
     except LoginFailed:
@@ -121,7 +131,9 @@ async def logout(
 
 
 @router.get("/activate")
-def activate_form(request: Request, loc: LocaleDep, _a: Login, code: Annotated[str, Query(max_length=20)] = "") -> Response:
+def activate_form(
+    request: Request, loc: LocaleDep, _a: Login, code: Annotated[str, Query(max_length=20)] = ""
+) -> Response:
     return page(request, loc, "activate.html", code=code, error=None)
 
 
@@ -143,8 +155,14 @@ async def activate(
             raise InvalidInput(loc.t("people.pin_mismatch"), field="pin2")
         user = await run_in_threadpool(people.activate, code, pin)
     except TooManyAttempts as err:
-        resp = page(request, loc, "activate.html", status=429, code=code, error=loc.t("people.locked_out",
-                    minutes=max(1, int(err.extra["retry_after"]) // 60)))  # fmt: skip
+        resp = page(
+            request,
+            loc,
+            "activate.html",
+            status=429,
+            code=code,
+            error=loc.t("people.locked_out", minutes=max(1, int(err.extra["retry_after"]) // 60)),
+        )
         resp.headers["Retry-After"] = str(err.extra["retry_after"])
         return resp
     except Unauthorized:
@@ -213,20 +231,21 @@ def service_worker(_a: Annotated[Actor, Depends(requires("session.login"))]) -> 
 def receipt_qr(
     _a: Reporting,
     seq: Annotated[int, Query(ge=1)],
-    hash: Annotated[str, Query(pattern="^[0-9a-f]{64}$")],  # noqa: A002
+    hash: Annotated[str, Query(pattern="^[0-9a-f]{64}$")],
 ) -> Response:
     """A receipt's QR (log seq and entry hash) to show the witnesses at the TPS."""
     svg = segno.make(f"rekap:{seq}:{hash}", error="m").svg_inline(scale=4)
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=31536000"})
 
 
+ReportingHere = Annotated[Actor, Depends(requires("result.submit", target="tps_code"))]
+
+
 @router.get("/report/{tps_code}")
-def report_form(request: Request, tps_code: str, svc: ServicesDep, loc: LocaleDep, actor: Reporting) -> Response:
+def report_form(request: Request, tps_code: str, svc: ServicesDep, loc: LocaleDep, actor: ReportingHere) -> Response:
     grant = grant_for(actor, "result.submit", tps_code)
+    assert grant is not None  # requires() checked it
     detail = svc.tps.detail(tps_code)  # NotFound for an unknown TPS
-    if grant is None:
-        return page(request, loc, "report_pick.html", status=403, tps=[], actor=actor,
-                    error=loc.t("people.not_your_tps", tps=tps_code))  # fmt: skip
     return page(
         request,
         loc,
@@ -243,6 +262,7 @@ def report_form(request: Request, tps_code: str, svc: ServicesDep, loc: LocaleDe
 
 def _texts(loc: Locale) -> dict[str, dict[str, str]]:
     """The rules' sentences and the form's words, for the script that checks as the officer types."""
+
     def group(prefix: str) -> dict[str, str]:
         return {k.removeprefix(prefix): v for k, v in loc.messages.items() if k.startswith(prefix)}
 
@@ -250,13 +270,10 @@ def _texts(loc: Locale) -> dict[str, dict[str, str]]:
 
 
 @router.get("/report/{tps_code}/data.json")
-def report_data(tps_code: str, svc: ServicesDep, actor: Reporting) -> Response:
+def report_data(tps_code: str, svc: ServicesDep, actor: ReportingHere) -> Response:
     """What the form needs offline: the TPS, its contests with candidates in ballot order, the rules as data."""
-    import orjson
-
     grant = grant_for(actor, "result.submit", tps_code)
-    if grant is None:
-        raise InvalidInput(f"none of your grants covers TPS {tps_code}", field="tps")
+    assert grant is not None  # requires() checked it
     detail = svc.tps.detail(tps_code)
     people, _ = _people(svc)
     locked = people.locked()
@@ -264,8 +281,12 @@ def report_data(tps_code: str, svc: ServicesDep, actor: Reporting) -> Response:
         "tps": {"code": tps_code, "dpt": detail.dpt, "number": detail.number, "kelurahan": detail.kelurahan.name},
         "grant": {"id": grant.id, "role": grant.role, "candidate": grant.candidate},
         "contests": [
-            {"id": c.id, "name": c.name, "locked": c.id in locked,
-             "candidates": [{"number": k.number, "names": k.names} for k in c.candidates]}  # fmt: skip
+            {
+                "id": c.id,
+                "name": c.name,
+                "locked": c.id in locked,
+                "candidates": [{"number": k.number, "names": k.names} for k in c.candidates],
+            }
             for c in contests_of(svc, detail.kelurahan.code)
         ],
         "rules": rules_as_data(),
@@ -284,9 +305,17 @@ def console(request: Request, svc: ServicesDep, loc: LocaleDep, actor: Managing)
     locked = people.locked()
     kelurahan = sorted({r["scope"].split("-")[0] for r in rows if "-" in r["scope"]})
     return page(
-        request, loc, "console.html", actor=actor, people=rows, contests=contests, locked=locked,
-        kelurahan=kelurahan, can_manage=may(actor, "people.manage", None), message=None,
-    )  # fmt: skip
+        request,
+        loc,
+        "console.html",
+        actor=actor,
+        people=rows,
+        contests=contests,
+        locked=locked,
+        kelurahan=kelurahan,
+        can_manage=may(actor, "people.manage", None),
+        message=None,
+    )
 
 
 def _sheet(request: Request, loc: Locale, issued: list[Any], base: str) -> Response:

@@ -3,6 +3,7 @@ the operator console. Never cached by anyone (Cache-Control: no-store), every fo
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -234,7 +235,9 @@ def receipt_qr(
     hash: Annotated[str, Query(pattern="^[0-9a-f]{64}$")],
 ) -> Response:
     """A receipt's QR (log seq and entry hash) to show the witnesses at the TPS."""
-    svg = segno.make(f"rekap:{seq}:{hash}", error="m").svg_inline(scale=4)
+    buf = io.BytesIO()
+    segno.make(f"rekap:{seq}:{hash}", error="m").save(buf, kind="svg", scale=4, xmldecl=False)
+    svg = buf.getvalue()
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=31536000"})
 
 

@@ -198,3 +198,39 @@ def test_internal_only_mode_shows_nothing_anonymously(settings: Settings, clock:
         assert not rekap.web_app().state.answers._items  # nothing went to the public answer cache
     finally:
         rekap.close()
+
+
+def test_a_volunteer_sends_photos_alone_and_a_witness_is_compared_not_accepted(app: Rekap, web: TestClient) -> None:
+    import hashlib
+
+    from sqlalchemy import select
+
+    from rekap.store import tables as t
+    from tests.test_api_photos import image_bytes
+
+    app.people.create(CLI, "Relawan", "volunteer", TPS, username="rel", password="rahasia1")
+    app.people.create(CLI, "Saksi", "witness", TPS, username="saksi", password="rahasia1", candidate=2)
+    assert login(web, "rel", "rahasia1") == 303
+    headers = {"x-csrf-token": csrf_of(web, "/account"), "Idempotency-Key": "p1"}
+    photo = image_bytes()
+    sha = hashlib.sha256(photo).hexdigest()
+    body = {"tps": TPS, "contest": CONTEST, "photos": [sha]}
+    r = web.post("/api/v1/photo-reports", json=body, headers=headers)
+    assert r.status_code == 422 and r.json()["type"] == "/problems/photo-missing"
+    web.put(f"/api/v1/photos/{sha}", content=photo, headers={**headers, "Content-Type": "image/jpeg"})
+    first = web.post("/api/v1/photo-reports", json=body, headers=headers)
+    assert first.status_code == 201
+    again = web.post("/api/v1/photo-reports", json=body, headers=headers)
+    assert again.status_code == 200 and again.json()["seq"] == first.json()["seq"]
+    with app.db.reader.connect() as conn:
+        rows = conn.execute(select(t.photo_reports)).all()
+    assert [(r.tps, r.photos, r.source, r.digitised_seq) for r in rows] == [(TPS, sha, "volunteer", None)]
+
+    witness = TestClient(web.app, follow_redirects=False)
+    assert login(witness, "saksi", "rahasia1") == 303
+    token = csrf_of(witness, "/account")
+    r = witness.post("/api/v1/submissions", json={"tps": TPS, "contest": CONTEST, "result": clean_result()},
+                     headers={"x-csrf-token": token})  # fmt: skip
+    assert r.status_code == 201 and r.json()["accepted"] is False
+    app.rebuild()
+    assert app.verify().ok

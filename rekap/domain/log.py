@@ -24,6 +24,7 @@ KINDS = (
     "user.activated",
     "user.deactivated",
     "contest.locked",
+    "photos.reported",
 )
 
 #: where an entry of these kinds says which region it is about: the log stores the province of it beside the

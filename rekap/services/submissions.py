@@ -16,6 +16,8 @@ from functools import partial
 
 from rekap.domain.errors import PhotoMissing
 from rekap.domain.log import canonical
+from rekap.domain.photo_reports import plan_photos_reported
+from rekap.domain.result import Result
 from rekap.domain.rules import Finding
 from rekap.domain.submission import Submission, plan_submission
 from rekap.log.commands import Appended, Command, IdempotencyKey, Replayed
@@ -23,11 +25,14 @@ from rekap.log.handoff import NOT_REACHED, WriterClient
 from rekap.log.writer import LogWriter
 from rekap.services.people import GrantCaller
 from rekap.services.tokens import TokenInfo
+from rekap.store import log_table as stored_log
+from rekap.store import people as stored_people
 from rekap.store import photos as stored_photos
 from rekap.store import results as stored
 from rekap.store import tokens as stored_tokens
 from rekap.store.db import Database
 
+_NO_RESULT = Result({}, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 #: who submits: a machine's token, or a person through one of their grants
 Caller = TokenInfo | GrantCaller
 
@@ -97,6 +102,22 @@ class Submissions:
         if isinstance(outcome, Replayed):
             return await asyncio.to_thread(self._receipt, sub, outcome)
         return self._receipt(sub, outcome)
+
+    def report_photos(
+        self, token: Caller, tps: str, contest: str, photos: tuple[str, ...], idempotency_key: str | None = None
+    ) -> Receipt:
+        """C1 photos without numbers (a volunteer's): logged, and kept in photo_reports for digitisation."""
+        self._corrected_key(Submission(tps, contest, _NO_RESULT, photos))  # the photos must be uploaded
+        plan = partial(plan_photos_reported, tps=tps, contest=contest, photos=photos, who=token.reporter())
+        digest = hashlib.sha256(canonical({"tps": tps, "contest": contest, "photos": list(photos)})).hexdigest()
+        key = IdempotencyKey(token.id, idempotency_key, digest) if idempotency_key else None
+        outcome = self.writer.submit(Command(plan, (stored_people.insert_photo_report,), key)).result()
+        if isinstance(outcome, Replayed):
+            with self.db.reader.connect() as conn:
+                h, at = stored_log.hash_of(conn, outcome.seq) or "", stored_log.at_of(conn, outcome.seq) or ""
+            return Receipt(outcome.seq, h, at, tps, contest, False, (), replayed=True)
+        e = outcome.entry
+        return Receipt(e.seq, e.hash, e.at, tps, contest, False, ())
 
     def _corrected_key(self, sub: Submission) -> tuple[str, str] | None:
         """What must be read before planning: that the photos were uploaded, and which TPS×contest a

@@ -280,3 +280,17 @@ def officers_of(conn: Connection, kelurahan: str) -> dict[str, list[dict[str, An
 
 def count_users(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(t.users)).scalar_one())
+
+
+def insert_photo_report(conn: Connection, entry: Entry) -> None:
+    p = entry.payload
+    conn.execute(
+        t.photo_reports.insert(),
+        {"seq": entry.seq, "tps": p["tps"], "contest": p["contest"], "photos": " ".join(p["photos"]),
+         "source": p["source"]["kind"], "actor": entry.actor, "at": entry.at},
+    )  # fmt: skip
+
+
+def photo_reports_of(conn: Connection, tps: str) -> list[dict[str, Any]]:
+    q = select(t.photo_reports).where(t.photo_reports.c.tps == tps).order_by(t.photo_reports.c.seq)
+    return [dict(r._mapping) for r in conn.execute(q)]

@@ -239,3 +239,17 @@ activation_codes = Table(
     Column("used", BigInteger),
     Column("revoked", BigInteger),
 )
+
+# C1 photos sent without numbers, beside their `photos.reported` entries: the queue of a later digitisation desk
+photo_reports = Table(
+    "photo_reports",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("tps", String(24), nullable=False, index=True),
+    Column("contest", String(80), nullable=False),
+    Column("photos", Text, nullable=False),  # SHA-256s, space-separated
+    Column("source", String(20), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("digitised_seq", BigInteger),  # the submission that typed its numbers in, once there is one
+)

@@ -47,6 +47,7 @@ HANDLERS: dict[str, Handler] = {
     "user.activated": people.user_activated,
     "user.deactivated": people.user_deactivated,
     "contest.locked": people.contest_locked,
+    "photos.reported": structure.nothing,  # waits for digitisation in the store's photo_reports
 }
 
 

@@ -12,7 +12,7 @@ from rekap.services.people import GrantCaller
 from rekap.services.submissions import Caller, Receipt
 from rekap.web.access import grant_or_403, requires
 from rekap.web.deps import ServicesDep
-from rekap.web.schemas import ReceiptOut, SubmissionIn
+from rekap.web.schemas import PhotoReportIn, ReceiptOut, SubmissionIn
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
 JSON = "application/json"
@@ -32,6 +32,21 @@ async def post_submission(
     if r.replayed:
         return Response(body_bytes, media_type=JSON, headers={"Idempotent-Replayed": "true"})
     return Response(body_bytes, status_code=201, media_type=JSON)
+
+
+@router.post("/photo-reports", status_code=201, response_model=ReceiptOut)
+def post_photo_report(
+    body: PhotoReportIn,
+    request: Request,
+    svc: ServicesDep,
+    actor: Annotated[Actor, Depends(requires("photo.upload"))],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> Response:
+    token = getattr(request.state, "token", None)
+    caller = token if token is not None else GrantCaller(grant_or_403(actor, "photo.upload", body.tps))
+    r = svc.submissions.report_photos(caller, body.tps, body.contest, tuple(body.photos), idempotency_key)
+    body_bytes = orjson.dumps(_receipt_json(r))
+    return Response(body_bytes, status_code=200 if r.replayed else 201, media_type=JSON)
 
 
 def caller_of(request: Request, actor: Actor, body: SubmissionIn) -> Caller:

@@ -1,5 +1,5 @@
-"""People: users, their role grants, login sessions and activation codes (internal tables), and the grant a
-token was issued under.
+"""People: users, their role grants, login sessions and activation codes (internal tables), the grant a token
+was issued under, and C1 photos sent without numbers (waiting for digitisation).
 
 Revision ID: 0003_people
 Revises: 0002
@@ -60,6 +60,18 @@ def upgrade() -> None:
         sa.Column("revoked", sa.BigInteger()),
     )
     op.create_index("ix_activation_codes_user_id", "activation_codes", ["user_id"])
+    op.create_table(
+        "photo_reports",
+        sa.Column("seq", sa.BigInteger(), primary_key=True, autoincrement=False),
+        sa.Column("tps", sa.String(length=24), nullable=False),
+        sa.Column("contest", sa.String(length=80), nullable=False),
+        sa.Column("photos", sa.Text(), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("at", sa.String(length=32), nullable=False),
+        sa.Column("digitised_seq", sa.BigInteger()),
+    )
+    op.create_index("ix_photo_reports_tps", "photo_reports", ["tps"])
     with op.batch_alter_table("tokens") as batch:
         batch.add_column(sa.Column("grant_id", sa.String(length=40), nullable=True))
         batch.create_index("ix_tokens_grant_id", ["grant_id"])
@@ -69,5 +81,5 @@ def downgrade() -> None:
     with op.batch_alter_table("tokens") as batch:
         batch.drop_index("ix_tokens_grant_id")
         batch.drop_column("grant_id")
-    for name in ("activation_codes", "sessions", "grants", "users"):
+    for name in ("photo_reports", "activation_codes", "sessions", "grants", "users"):
         op.drop_table(name)

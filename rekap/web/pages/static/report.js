@@ -182,6 +182,19 @@
     flush();
   }
 
+  async function enqueuePhotos(form) {
+    const shots = photos.get(form) || [];
+    if (!shots.length) return formError(form, ui.need_photo);
+    formError(form, "");
+    const body = { tps, contest: form.dataset.contest, photos: shots.map((p) => p.sha) };
+    const key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
+    await put({ key, kind: "photos", tps, contest: form.dataset.contest, body, photos: shots, status: "queued", at: Date.now() });
+    photos.set(form, []);
+    drawThumbs(form);
+    await drawOutbox();
+    flush();
+  }
+
   // --- sending: photos first, then the result, each safe to repeat ---------------------------------------
   let flushing = false;
   async function flush() {
@@ -212,7 +225,7 @@
         });
         if (!res.ok) return refusedOrQueued(res);
       }
-      const res = await fetch("/api/v1/submissions", {
+      const res = await fetch(item.kind === "photos" ? "/api/v1/photo-reports" : "/api/v1/submissions", {
         method: "POST", body: JSON.stringify(item.body), credentials: "same-origin",
         headers: { ...headers, "Content-Type": "application/json", "Idempotency-Key": item.key },
       });
@@ -273,7 +286,8 @@
         fix.className = "btn small ghost";
         fix.textContent = ui.correct_this;
         fix.addEventListener("click", () => startCorrection(item));
-        li.append(p, qr, fix);
+        li.append(p, qr);
+        if (item.kind !== "photos") li.append(fix);
       }
       ol.append(li);
     }
@@ -318,6 +332,8 @@
         form.querySelector("[data-review]").hidden = false;
       });
       form.querySelector("[data-send]").addEventListener("click", () => enqueue(form));
+      const photosOnly = form.querySelector("[data-send-photos]");
+      if (photosOnly) photosOnly.addEventListener("click", () => enqueuePhotos(form));
       form.addEventListener("submit", (ev) => ev.preventDefault());
     });
     netState();

@@ -234,3 +234,20 @@ def test_a_volunteer_sends_photos_alone_and_a_witness_is_compared_not_accepted(a
     assert r.status_code == 201 and r.json()["accepted"] is False
     app.rebuild()
     assert app.verify().ok
+
+
+def test_the_form_speaks_english_and_serves_its_rules_as_data(app: Rekap, web: TestClient) -> None:
+    from rekap.domain.rules import rules_as_data
+
+    app.people.create(CLI, "Ani", "officer", TPS, username="ani", password="rahasia1")
+    assert login(web, "ani", "rahasia1") == 303
+    page = web.get(f"/report/{TPS}?lang=en")
+    assert page.status_code == 200 and "Review" in page.text and "Votes" in page.text
+    assert page.headers["cache-control"] == "no-store"
+    assert "<script>" not in page.text and " onclick=" not in page.text  # no inline script: CSP-ready
+    fields = re.findall(r'name="((?:votes\.)?\w+)" (?:data-candidate="\d+" )?type="number"', page.text)
+    assert fields == ["dpt", "dptb", "dpk", "voters", "used", "unused", "damaged", "votes.2", "votes.3", "valid",
+                      "invalid"]  # fmt: skip
+    data = web.get(f"/report/{TPS}/data.json").json()
+    assert data["rules"] == rules_as_data() and data["tps"]["code"] == TPS
+    assert [c["id"] for c in data["contests"]] == [CONTEST]

@@ -251,3 +251,18 @@ def test_the_form_speaks_english_and_serves_its_rules_as_data(app: Rekap, web: T
     data = web.get(f"/report/{TPS}/data.json").json()
     assert data["rules"] == rules_as_data() and data["tps"]["code"] == TPS
     assert [c["id"] for c in data["contests"]] == [CONTEST]
+
+
+def test_an_operator_resets_a_forgotten_pin(app: Rekap, web: TestClient) -> None:
+    user, _, _ = app.people.create(CLI, "Ani", "officer", TPS, username="ani", password="rahasia1")
+    assert login(web, "ani", "rahasia1") == 303
+    op, gid, _ = app.people.create(CLI, "Op", "operator", "31.71.01", username="op", password="rahasia2")
+    from rekap.domain.grants import Grant
+    from rekap.domain.people import Actor
+
+    (fresh,) = app.people.reissue(Actor(op, (Grant(gid, op, "operator", "31.71.01"),)), [user])
+    assert web.get("/account").status_code == 303  # her sessions ended
+    assert login(web, "ani", "rahasia1") == 401  # and the old PIN with them
+    token = csrf_of(web, "/activate")
+    r = web.post("/activate", data={"code": fresh.code, "pin": "975310", "pin2": "975310", "csrf": token})
+    assert r.status_code == 303 and web.get("/account").status_code == 200

@@ -254,6 +254,7 @@ class People:
             stored.replace_codes(conn, codes, now, now + self.code_seconds)
             for i in out:  # a reset: the old PIN and every session end with the new code
                 stored.end_sessions(conn, i.user, now)
+                stored.set_secret(conn, i.user, None)
         return out
 
     # --- ending grants -----------------------------------------------------------------------------------

@@ -171,7 +171,7 @@ def mark_user_deactivated(conn: Connection, entry: Entry, *, now: int) -> None:
     )
 
 
-def set_secret(conn: Connection, user_id: str, secret_hash: str) -> None:
+def set_secret(conn: Connection, user_id: str, secret_hash: str | None) -> None:
     conn.execute(update(t.users).where(t.users.c.id == user_id).values(secret_hash=secret_hash))
 
 

@@ -80,7 +80,8 @@ def plan_submission(
     if sub.contest in state.locked:
         raise ContestLocked(f"submissions for {sub.contest} are locked by an operator", field="contest")
     if not sub.photos and who.source.kind in set(photo_required):
-        raise PhotoRequired(f"a {who.source.kind}'s result needs at least one photo of the C1", field="photos")
+        detail = f"results from a source of kind {who.source.kind} need at least one C1 photo"
+        raise PhotoRequired(detail, field="photos")
     for number in sub.result.votes:
         if number not in contest.numbers:
             raise UnknownCandidate(f"contest {contest.id} has no candidate {number}", field=f"votes.{number}")

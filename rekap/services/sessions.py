@@ -74,6 +74,7 @@ class Sessions:
         self.db, self.people, self.clock, self.idle, self.absolute = db, people, clock, idle, absolute
         self.accounts = Throttle(clock, account_limit, window, lockout)
         self.addresses = Throttle(clock, address_limit, window, lockout)
+        self._dummy_hash: str | None = None
 
     def check_throttle(self, account: str, address: str) -> None:
         wait = max(self.accounts.wait("a:" + account.strip().lower()), self.addresses.wait("ip:" + address))
@@ -93,12 +94,18 @@ class Sessions:
             user = stored.user_by_login(conn, login.strip()) if login.strip() else None
         ok = user is not None and user.active and self.people.verify(user.secret_hash, password)
         if user is None:
-            self.people.verify(_DUMMY, password)  # the same time whether the account exists or not
+            self.people.verify(self._dummy(), password)  # the same time whether the account exists or not
         if not ok or user is None:
             self.failed(login, address)
             raise LoginFailed("wrong user name, phone number or password", field="password")
         self.accounts.succeeded("a:" + login.strip().lower())
         return self.start(user.id), user.id
+
+    def _dummy(self) -> str:
+        """A hash with this instance's Argon2id parameters, verified for an unknown account."""
+        if self._dummy_hash is None:
+            self._dummy_hash = self.people.ph.hash(secrets.token_hex(8))
+        return self._dummy_hash
 
     def start(self, user: str) -> str:
         secret = secrets.token_urlsafe(32)
@@ -131,6 +138,3 @@ class Sessions:
     def logout_everywhere(self, user: str) -> None:
         with self.db.writer.begin() as conn:
             stored.end_sessions(conn, user, self.clock())
-
-
-_DUMMY = "$argon2id$v=19$m=65536,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$3Y5GwPyE8NnxGxqU6cI3d6zN1iJwS0oqfsdmE5Gq3nQ"

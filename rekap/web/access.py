@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
@@ -54,7 +53,6 @@ async def actor_of(request: Request) -> Actor:
         found = await run_in_threadpool(svc.sessions.actor_of, request.cookies[SESSION_COOKIE])
         if found is not None:
             actor = found
-            request.state.session = True
     request.state.actor = actor
     return actor
 
@@ -140,9 +138,6 @@ def set_session(request: Request, response: Response, secret: str) -> None:
 
 def forget_session(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
-
-
-ActorDep = Annotated[Actor, Depends(actor_of)]
 
 
 def install(app: FastAPI) -> None:

@@ -53,8 +53,8 @@ def test_an_officer_reports_offline_and_gets_a_receipt(
 ) -> None:
     context, page, errors = phone
     state = site.rekap.writer.state
-    TPS = next(t.code for t in sorted(state.tps.values(), key=lambda t: t.code)
-               if t.kelurahan == KELURAHAN and (t.code, CONTEST) not in state.accepted)  # fmt: skip
+    TPS = next(t.code for t in sorted(state.tps.values(), key=lambda t: t.code, reverse=True)
+               if t.kelurahan.startswith(KELURAHAN[:8]) and (t.code, CONTEST) not in state.accepted)  # fmt: skip
     _, _, issued = site.rekap.people.create(CLI, "Petugas Lima", "officer", TPS, phone="081200000005")
     assert issued is not None
     dpt = site.rekap.writer.state.tps[TPS].dpt
@@ -84,6 +84,9 @@ def test_an_officer_reports_offline_and_gets_a_receipt(
     assert "off" in (page.locator("[data-net]").get_attribute("class") or "").split()
     page.locator("h1").scroll_into_view_if_needed()
     screenshot(page, "field-form-queued-360", tmp_path)
+    page.reload()  # no network: the service worker serves the form, IndexedDB still holds the report
+    page.wait_for_selector('[data-outbox] li[data-status="queued"]')
+    assert page.locator(f'form[data-contest="{CONTEST}"]').count() == 1
 
     cut: list[str] = []
 

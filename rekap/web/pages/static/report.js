@@ -346,6 +346,13 @@
   });
   window.addEventListener("offline", netState);
   setInterval(flush, 15000);
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/report/sw.js", { scope: "/report/" });
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/report/sw.js", { scope: "/report/" });
+    // this very page was fetched before the worker existed: put it, its data and its assets in the worker's cache
+    const assets = Array.from(document.querySelectorAll("link[rel=stylesheet], link[rel=icon], script[src]"),
+      (el) => el.href || el.src);
+    caches.open("rekap-report-v1").then((cache) => cache.addAll([location.href, root.dataset.url, ...assets]))
+      .catch(() => { /* offline already: the worker fills the cache next time */ });
+  }
   start();
 })();

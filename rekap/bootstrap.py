@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from rekap.services.compare import SourceComparison
 from rekap.services.confirmations import Confirmations
 from rekap.services.contests import Contests
 from rekap.services.imports import Imports
+from rekap.services.people import People, hasher
 from rekap.services.photos import Photos
 from rekap.services.problems import Problems
 from rekap.services.public_log import PublicLog
@@ -34,6 +36,7 @@ from rekap.services.recap_import import RecapImport
 from rekap.services.recaps import Recaps
 from rekap.services.regions import Regions
 from rekap.services.result_imports import ResultImports
+from rekap.services.sessions import Sessions
 from rekap.services.snapshots import Publisher
 from rekap.services.streams import Streams
 from rekap.services.submissions import Submissions
@@ -55,8 +58,9 @@ APP_FACTORY = "rekap.bootstrap:web_app"
 class Rekap:
     """One rekap instance in this process: its database, its log writer and every use case, wired together."""
 
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: Settings, db: Database, clock: Callable[[], int] | None = None) -> None:
         self.settings, self.db = settings, db
+        self.clock = clock or (lambda: int(time.time()))
         self.checkpoints = Checkpoints(settings.checkpoint_dir) if settings.checkpoint_seconds > 0 else None
         self.writer = LogWriter(db, self.checkpoints)
         self.files = PhotoFiles(settings.photo_dir)
@@ -74,7 +78,15 @@ class Rekap:
         )
         self.tps = TpsResults(self.read_model, db, self.async_reads, settings.simulated)
         self.public_log = PublicLog(db)
-        self.submissions = Submissions(self.writer, db, settings.rejecting_sources, self.handoff)
+        self.submissions = Submissions(
+            self.writer, db, settings.rejecting_sources, self.handoff, settings.photo_required_from
+        )
+        self.people = People(
+            self.writer, db, self.clock, hasher(settings.argon2_memory_kib), settings.activation_code_days
+        )
+        self.sessions = Sessions(
+            db, self.people, self.clock, settings.session_idle_seconds, settings.session_absolute_seconds
+        )
         self.photos = Photos(db, self.files, settings.max_photo_bytes, settings.max_photo_pixels)
         self.streams = Streams(self.writer)
         self.confirmations = Confirmations(self.writer, db)
@@ -90,7 +102,7 @@ class Rekap:
         self._checkpointer: Checkpointer | None = None
 
     @classmethod
-    def open(cls, settings: Settings, *, create: bool = True) -> Rekap:
+    def open(cls, settings: Settings, *, create: bool = True, clock: Callable[[], int] | None = None) -> Rekap:
         """Connect and migrate (creating the database if `create`)."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = connect(settings.db_url)
@@ -99,7 +111,7 @@ class Rekap:
         elif not is_initialised(db):
             db.dispose()
             raise InvalidInput(f"no rekap database at {settings.db_url}; run `rekap init` first", field="db")
-        return cls(settings, db)
+        return cls(settings, db, clock)
 
     def close(self) -> None:
         self.db.dispose()
@@ -111,6 +123,8 @@ class Rekap:
             self.contests, self.regions, self.real_count, self.tps, self.public_log, self.submissions, self.tokens,
             self.photos, self.streams, self.writer.feed.subscribe, self.settings.simulated, recaps=self.recaps,
             problems=self.problems, confirmations=self.confirmations, compare=self.compare,
+            people=self.people, sessions=self.sessions, public=self.settings.public,
+            photo_max_side=self.settings.photo_max_side,
         )  # fmt: skip
 
     def web_app(self, then: tuple[Callable[[], None], ...] = ()) -> FastAPI:

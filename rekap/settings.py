@@ -12,6 +12,12 @@ from rekap.domain.errors import InvalidInput
 #: Source kinds whose results are rejected (HTTP 422) when they break an arithmetic rule;
 #: all other sources are accepted and flagged.
 DEFAULT_REJECTING_SOURCES = frozenset({"officer"})
+#: Source kinds whose results must come with at least one photo of the C1 (HTTP 422 otherwise).
+DEFAULT_PHOTO_SOURCES = frozenset({"officer"})
+
+
+def _kinds(raw: str | None, default: frozenset[str]) -> frozenset[str]:
+    return frozenset(s.strip() for s in raw.split(",") if s.strip()) if raw is not None else default
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,16 @@ class Settings:
     writer_socket: Path | None = None
     #: seconds between two checkpoints of the fold (a restart reads only the log after the last); 0: none
     checkpoint_seconds: float = 60.0
+    #: False: internal-only mode (REKAP_PUBLIC=0), every page, API read, photo and event stream needs a login
+    public: bool = True
+    photo_required_from: frozenset[str] = field(default=DEFAULT_PHOTO_SOURCES)
+    session_idle_seconds: int = 12 * 3600
+    session_absolute_seconds: int = 3 * 86400
+    activation_code_days: int = 14
+    #: Argon2id memory per hash; lower only for tests
+    argon2_memory_kib: int = 65536
+    #: the field form downscales photos on the phone to at most this many pixels on the long side
+    photo_max_side: int = 2000
 
     @property
     def db_url(self) -> str:
@@ -53,6 +69,13 @@ class Settings:
             ),
             writer_socket=Path(writer) if writer else None,
             checkpoint_seconds=_seconds(env, "REKAP_CHECKPOINT_SECONDS", 60.0),
+            public=env.get("REKAP_PUBLIC", "1").strip().lower() not in ("0", "false", "no", "off"),
+            photo_required_from=_kinds(env.get("REKAP_REQUIRE_PHOTO_FROM"), DEFAULT_PHOTO_SOURCES),
+            session_idle_seconds=int(env.get("REKAP_SESSION_IDLE_SECONDS", 12 * 3600)),
+            session_absolute_seconds=int(env.get("REKAP_SESSION_ABSOLUTE_SECONDS", 3 * 86400)),
+            activation_code_days=int(env.get("REKAP_ACTIVATION_CODE_DAYS", 14)),
+            argon2_memory_kib=int(env.get("REKAP_ARGON2_MEMORY_KIB", 65536)),
+            photo_max_side=int(env.get("REKAP_PHOTO_MAX_SIDE", 2000)),
         )
 
     @property

@@ -120,7 +120,7 @@ def test_held_and_confirmed_results_rebuild_the_same_in_parts(empty, generated, 
         inflated = Result(votes, r["valid"] + 5000, *(r[k] for k in Result._fields[2:]))
         seqs.append(rekap.submissions.submit(volunteer, Submission(b["tps"], b["contest"], inflated)).seq)
     for seq in seqs[::2]:
-        rekap.confirmations.confirm(operator, seq, "checked the photo")
+        rekap.confirmations.confirm(operator.actor, operator.scope, seq, "checked the photo")
     nation = rekap.writer.state.totals[("ID", bodies[0]["contest"])]
     assert (nation.held, nation.tps_reported) == (len(seqs) - len(seqs[::2]), len(seqs[::2]))
     live = _projections(rekap)

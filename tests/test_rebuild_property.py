@@ -66,7 +66,7 @@ def test_live_state_equals_rebuilt_state(rekap, ops):
             elif op[0] == "confirm":
                 acc = rekap.writer.state.accepted.get((op[1], CONTEST))
                 if acc is not None:
-                    rekap.confirmations.confirm(who["operator"], acc.seq, "photo checked")
+                    rekap.confirmations.confirm(who["operator"].actor, who["operator"].scope, acc.seq, "photo checked")
             else:
                 rekap.streams.set(op[1], "https://example.org/live" if op[2] else "", "test")
         except RekapError:

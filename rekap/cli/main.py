@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from rekap.cli import gen
+from rekap.cli import people as people_cli
 from rekap.cli.common import Opts, actor, console, err_console, fail, instance, progress
 from rekap.domain.access import ROLES
 from rekap.domain.errors import RekapError
@@ -27,6 +28,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(token_app, name="token")
 app.add_typer(stream_app, name="stream")
 app.add_typer(gen.app, name="gen")
+app.add_typer(people_cli.app, name="people")
 
 
 @app.callback()

@@ -20,16 +20,6 @@ SOURCE_OF_ROLE = {
     "importer": "import",
 }
 VERIFYING_ROLES = frozenset({"admin", "operator"})
-#: actions beside reporting, and the roles that may take them (within their scope)
-ACTIONS: dict[str, frozenset[str]] = {
-    "result.confirm": VERIFYING_ROLES,  # vouch for a held result so that it counts
-}
-
-
-def may(role: str, action: str) -> bool:
-    return role in ACTIONS.get(action, frozenset())
-
-
 def reporter_of(actor: str, role: str, scope: str, candidate: int | None) -> Reporter:
     source = Source(SOURCE_OF_ROLE[role], candidate if role == "witness" else None)
     return Reporter(actor, source, scope, verifies=role in VERIFYING_ROLES)
@@ -44,13 +34,20 @@ def check_token_request(role: str, name: str, candidate: int | None) -> None:
         raise InvalidInput("a token needs a name", field="name")
 
 
-def plan_token_created(state: State, token_id: str, role: str, scope: str, candidate: int | None, actor: str) -> Draft:
+def plan_token_created(
+    state: State, token_id: str, role: str, scope: str, candidate: int | None, actor: str, grant: str | None = None
+) -> Draft:
+    if grant is not None and grant not in state.grants:
+        raise InvalidInput(f"grant {grant} is not live", field="grant")
     if scope not in state.regions:
         raise InvalidInput(f"scope {scope} is not a known region", field="scope")
     if role == "witness" and state.contests and not any(candidate in c.numbers for c in state.contests.values()):
         raise InvalidInput(f"no contest has a candidate {candidate}", field="candidate")
     # the holder's name stays out of the public log: it may be a person's name
-    return Draft("token.created", {"id": token_id, "role": role, "scope": scope, "candidate": candidate}, actor)
+    payload: dict[str, object] = {"id": token_id, "role": role, "scope": scope, "candidate": candidate}
+    if grant is not None:  # issued by a user: the token dies with this grant
+        payload["grant"] = grant
+    return Draft("token.created", payload, actor)
 
 
 def plan_token_revoked(state: State, token_id: str, known: bool, actor: str) -> Draft:

@@ -150,6 +150,28 @@ class WriterUnavailable(RekapError):
     slug, status, title = "writer-unavailable", 503, "Submission not confirmed"
 
 
+class PhotoRequired(InvalidInput):
+    slug, title = "photo-required", "A photo of the C1 is required"
+
+
+class ContestLocked(RekapError):
+    slug, status, title = "contest-locked", 423, "Submissions for this contest are locked"
+
+
+class TooManyAttempts(RekapError):
+    """Too many failed logins for this account or from this address: `extra["retry_after"]` seconds to wait."""
+
+    slug, status, title = "too-many-attempts", 429, "Too many attempts"
+
+
+class LoginFailed(Unauthorized):
+    slug, title = "login-failed", "Wrong user name or password"
+
+
+class CsrfFailed(Forbidden):
+    slug, title = "csrf-failed", "Form token missing or wrong"
+
+
 ALL_ERRORS: tuple[type[RekapError], ...] = (
     RekapError,
     InvalidInput,
@@ -177,4 +199,9 @@ ALL_ERRORS: tuple[type[RekapError], ...] = (
     RecapPhotoRequired,
     ChainBroken,
     WriterUnavailable,
+    PhotoRequired,
+    ContestLocked,
+    TooManyAttempts,
+    LoginFailed,
+    CsrfFailed,
 )

@@ -24,6 +24,12 @@ KINDS = (
     "recap.signed_off",
     "recap.reopened",
     "result.confirmed",
+    "grants.given",
+    "grant.revoked",
+    "user.activated",
+    "user.deactivated",
+    "contest.locked",
+    "photos.reported",
 )
 
 #: where an entry of these kinds says which region it is about: the log stores the province of it beside the

@@ -10,10 +10,12 @@ from rekap.domain.errors import (
     AlreadyLogged,
     ArithmeticMismatch,
     Conflict,
+    ContestLocked,
     Forbidden,
     InvalidInput,
     MissingCandidate,
     NotFound,
+    PhotoRequired,
     ResultOutOfBounds,
     UnknownCandidate,
     UnknownContest,
@@ -47,6 +49,7 @@ class Reporter:
     source: Source
     scope: str
     verifies: bool = False
+    tps: str | None = None  # a grant for one TPS reports for that TPS only
 
 
 def facts_of(state: State, tps_code: str, contest_id: str) -> TpsFacts:
@@ -64,6 +67,7 @@ def plan_submission(
     who: Reporter,
     rejecting: Iterable[str],
     corrected_key: tuple[str, str] | None = None,
+    photo_required: Iterable[str] = (),
 ) -> Draft:
     """The log entry for `sub`, or the typed error that says why it may not be logged.
 
@@ -79,6 +83,13 @@ def plan_submission(
         raise InvalidInput(f"TPS {sub.tps} is outside the scope {contest.scope} of {contest.id}", field="tps")
     if not is_within(tps.kelurahan, who.scope):
         raise Forbidden(f"this token may only report for region {who.scope}", field="tps")
+    if who.tps is not None and sub.tps != who.tps:
+        raise Forbidden(f"this grant may only report for TPS {who.tps}", field="tps")
+    if sub.contest in state.locked:
+        raise ContestLocked(f"submissions for {sub.contest} are locked by an operator", field="contest")
+    if not sub.photos and who.source.kind in set(photo_required):
+        detail = f"results from a source of kind {who.source.kind} need at least one C1 photo"
+        raise PhotoRequired(detail, field="photos")
     for number in sub.result.votes:
         if number not in contest.numbers:
             raise UnknownCandidate(f"contest {contest.id} has no candidate {number}", field=f"votes.{number}")

@@ -9,7 +9,6 @@ from rekap.domain.log import Entry
 from rekap.domain.submission import plan_confirmation
 from rekap.log.commands import Command
 from rekap.log.writer import LogWriter
-from rekap.services.tokens import TokenInfo
 from rekap.store import results as stored
 from rekap.store.db import Database
 
@@ -18,8 +17,9 @@ class Confirmations:
     def __init__(self, writer: LogWriter, db: Database) -> None:
         self.writer, self.db = writer, db
 
-    def confirm(self, token: TokenInfo, seq: int, reason: str) -> Entry:
+    def confirm(self, actor: str, scope: str, seq: int, reason: str) -> Entry:
+        """`actor` (a token's or a person's id) within `scope` vouches for the held result logged at `seq`."""
         with self.db.reader.connect() as conn:
             key = stored.key_of(conn, seq)
-        plan = partial(plan_confirmation, seq=seq, key=key, reason=reason, scope=token.scope, actor=token.actor)
+        plan = partial(plan_confirmation, seq=seq, key=key, reason=reason, scope=scope, actor=actor)
         return self.writer.append(Command(plan))

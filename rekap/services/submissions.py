@@ -16,16 +16,25 @@ from functools import partial
 
 from rekap.domain.errors import PhotoMissing
 from rekap.domain.log import canonical
+from rekap.domain.photo_reports import plan_photos_reported
+from rekap.domain.result import Result
 from rekap.domain.rules import Finding
 from rekap.domain.submission import Submission, plan_submission
 from rekap.log.commands import Appended, Command, IdempotencyKey, Replayed
 from rekap.log.handoff import NOT_REACHED, WriterClient
 from rekap.log.writer import LogWriter
+from rekap.services.people import GrantCaller
 from rekap.services.tokens import TokenInfo
+from rekap.store import log_table as stored_log
+from rekap.store import people as stored_people
 from rekap.store import photos as stored_photos
 from rekap.store import results as stored
 from rekap.store import tokens as stored_tokens
 from rekap.store.db import Database
+
+_NO_RESULT = Result({}, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+#: who submits: a machine's token, or a person through one of their grants
+Caller = TokenInfo | GrantCaller
 
 
 @dataclass(frozen=True)
@@ -56,17 +65,23 @@ def body_digest(sub: Submission) -> str:
 
 class Submissions:
     def __init__(
-        self, writer: LogWriter, db: Database, rejecting: Iterable[str], handoff: WriterClient | None = None
+        self,
+        writer: LogWriter,
+        db: Database,
+        rejecting: Iterable[str],
+        handoff: WriterClient | None = None,
+        photo_required: Iterable[str] = (),
     ) -> None:
         self.writer, self.db = writer, db
         self.rejecting = frozenset(rejecting)  # source kinds whose broken forms are refused, not flagged
+        self.photo_required = frozenset(photo_required)  # source kinds that must send at least one photo
         self.handoff = handoff  # this machine's log writer, when another process writes
 
-    def submit(self, token: TokenInfo, sub: Submission, idempotency_key: str | None = None) -> Receipt:
+    def submit(self, token: Caller, sub: Submission, idempotency_key: str | None = None) -> Receipt:
         cmd = self._command(token, sub, idempotency_key, self._corrected_key(sub))
         return self._receipt(sub, self.writer.submit(cmd).result())
 
-    async def submit_async(self, token: TokenInfo, sub: Submission, idempotency_key: str | None = None) -> Receipt:
+    async def submit_async(self, token: Caller, sub: Submission, idempotency_key: str | None = None) -> Receipt:
         """`submit` for the event loop: handed to this machine's log writer if another process writes
         (`rekap serve --workers N`), else written here (see `write`)."""
         if self.handoff is not None:
@@ -76,7 +91,7 @@ class Submissions:
             assert receipt is NOT_REACHED, receipt
         return await self.write(token, sub, idempotency_key)
 
-    async def write(self, token: TokenInfo, sub: Submission, idempotency_key: str | None = None) -> Receipt:
+    async def write(self, token: Caller, sub: Submission, idempotency_key: str | None = None) -> Receipt:
         """Log a submission through this process's writer: database reads (photos, corrections, replays) go to a
         thread, the rest waits for the group commit without holding one. The machine's writer answers its
         workers' hand-offs with this."""
@@ -87,6 +102,22 @@ class Submissions:
         if isinstance(outcome, Replayed):
             return await asyncio.to_thread(self._receipt, sub, outcome)
         return self._receipt(sub, outcome)
+
+    def report_photos(
+        self, token: Caller, tps: str, contest: str, photos: tuple[str, ...], idempotency_key: str | None = None
+    ) -> Receipt:
+        """C1 photos without numbers (a volunteer's): logged, and kept in photo_reports for digitisation."""
+        self._corrected_key(Submission(tps, contest, _NO_RESULT, photos))  # the photos must be uploaded
+        plan = partial(plan_photos_reported, tps=tps, contest=contest, photos=photos, who=token.reporter())
+        digest = hashlib.sha256(canonical({"tps": tps, "contest": contest, "photos": list(photos)})).hexdigest()
+        key = IdempotencyKey(token.id, idempotency_key, digest) if idempotency_key else None
+        outcome = self.writer.submit(Command(plan, (stored_people.insert_photo_report,), key)).result()
+        if isinstance(outcome, Replayed):
+            with self.db.reader.connect() as conn:
+                h, at = stored_log.hash_of(conn, outcome.seq) or "", stored_log.at_of(conn, outcome.seq) or ""
+            return Receipt(outcome.seq, h, at, tps, contest, False, (), replayed=True)
+        e = outcome.entry
+        return Receipt(e.seq, e.hash, e.at, tps, contest, False, ())
 
     def _corrected_key(self, sub: Submission) -> tuple[str, str] | None:
         """What must be read before planning: that the photos were uploaded, and which TPS×contest a
@@ -100,13 +131,15 @@ class Submissions:
             return stored.key_of(conn, sub.corrects) if sub.corrects is not None else None
 
     def _command(
-        self, token: TokenInfo, sub: Submission, idempotency_key: str | None, corrected: tuple[str, str] | None
+        self, token: Caller, sub: Submission, idempotency_key: str | None, corrected: tuple[str, str] | None
     ) -> Command:
         plan = partial(
-            plan_submission, sub=sub, who=token.reporter(), rejecting=self.rejecting, corrected_key=corrected
-        )
+            plan_submission, sub=sub, who=token.reporter(), rejecting=self.rejecting, corrected_key=corrected,
+            photo_required=self.photo_required,
+        )  # fmt: skip
         key = IdempotencyKey(token.id, idempotency_key, body_digest(sub)) if idempotency_key else None
-        return Command(plan, (partial(stored_tokens.touch, token_id=token.id),), key)
+        touch = (partial(stored_tokens.touch, token_id=token.id),) if isinstance(token, TokenInfo) else ()
+        return Command(plan, touch, key)
 
     def _receipt(self, sub: Submission, outcome: Appended | Replayed) -> Receipt:
         if isinstance(outcome, Replayed):

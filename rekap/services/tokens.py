@@ -68,6 +68,10 @@ class _KnownTokens:
             self.by_digest[digest] = info
 
 
+#: entries after which a cached token may be dead: a revocation, or the end of the grant it was issued under
+_ENDING_TOKENS = frozenset({"token.revoked", "grant.revoked", "user.deactivated"})
+
+
 class Tokens:
     def __init__(self, writer: LogWriter, db: Database) -> None:
         self.writer, self.db = writer, db
@@ -75,17 +79,24 @@ class Tokens:
 
     def heard(self, event: Committed) -> None:
         """A commit: a revocation empties the cache (subscribed to the writer's feed at start-up)."""
-        if "token.revoked" in event.kinds:
+        if not _ENDING_TOKENS.isdisjoint(event.kinds):
             self._known.forget_all()
 
     def create(
-        self, name: str, role: str, actor: str, scope: str = NATION, candidate: int | None = None
+        self,
+        name: str,
+        role: str,
+        actor: str,
+        scope: str = NATION,
+        candidate: int | None = None,
+        grant: str | None = None,
     ) -> tuple[TokenInfo, str]:
+        """A new token; `grant` is the grant of the user who issues it (the token dies with it)."""
         check_token_request(role, name, candidate)
         info = TokenInfo(secrets.token_hex(8), name.strip(), role, scope, candidate if role == "witness" else None)
         secret = "rk_" + secrets.token_urlsafe(32)
         plan = partial(plan_token_created, token_id=info.id, role=role, scope=scope, candidate=info.candidate,
-                       actor=actor)  # fmt: skip
+                       actor=actor, grant=grant)  # fmt: skip
         self.writer.append(Command(plan, (partial(stored.insert, name=info.name, digest=_digest(secret)),)))
         return info, secret
 

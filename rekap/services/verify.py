@@ -16,6 +16,7 @@ import httpx
 from rekap.domain.errors import InvalidInput
 from rekap.domain.fold import TOTALS_COUNTS, State, apply
 from rekap.domain.log import GENESIS, Entry, check_link
+from rekap.domain.people import reported_within_grant
 from rekap.domain.recap import difference_payload, differences_in, recap_findings
 from rekap.domain.result import Result
 from rekap.domain.rules import Finding, check, known_version, unchecked
@@ -58,6 +59,8 @@ class VerifyReport:
     totals_checked: int = 0
     totals_mismatches: list[Mismatch] = field(default_factory=list)
     head_note: str = ""
+    #: results whose grant did not cover their TPS when they were logged
+    unauthorized: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -67,12 +70,15 @@ class VerifyReport:
             and not self.photos_bad
             and not self.totals_mismatches
             and not self.head_note
+            and not self.unauthorized
         )
 
 
 def _recheck(state: State, e: Entry, report: VerifyReport) -> None:
     """A result's recorded findings must be what the rules of its recorded version find."""
     p = e.payload
+    if not reported_within_grant(state, e.actor, p["tps"]):
+        report.unauthorized.append(e.seq)
     version = int(p.get("rules", 1))
     if not known_version(version):
         report.rules_unknown.add(version)

@@ -207,6 +207,7 @@ tokens = Table(
     Column("created_at", String(32), nullable=False),
     Column("revoked_at", String(32)),
     Column("last_used_at", String(32)),
+    Column("grant_id", String(40), index=True),  # the grant of the user who issued it: it dies with it
 )
 
 idempotency = Table(
@@ -218,4 +219,68 @@ idempotency = Table(
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
     Column("created_at", String(32), nullable=False),
+)
+
+# --- people: internal tables beside the log (the log holds grant ids, roles and scopes; never these) ---
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("username", String(80), unique=True),
+    Column("phone", String(32), unique=True),
+    Column("secret_hash", Text),  # Argon2id of the password or PIN; NULL until activated
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("activated_at", String(32)),
+    Column("deactivated_at", String(32)),
+)
+
+grants = Table(
+    "grants",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("user_id", String(40), nullable=False, index=True),
+    Column("role", String(20), nullable=False),
+    Column("scope", String(24), nullable=False, index=True),
+    Column("candidate", Integer),
+    Column("given_at", String(32), nullable=False),
+    Column("given_by", String(200), nullable=False),
+    Column("revoked_at", String(32)),
+)
+
+# sessions and codes keep unix seconds: their expiry is arithmetic on an injectable clock
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),  # SHA-256 of the cookie's secret
+    Column("user_id", String(40), nullable=False, index=True),
+    Column("created", BigInteger, nullable=False),
+    Column("seen", BigInteger, nullable=False),
+    Column("ended", BigInteger),
+)
+
+activation_codes = Table(
+    "activation_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),  # SHA-256 of the code
+    Column("user_id", String(40), nullable=False, index=True),
+    Column("created", BigInteger, nullable=False),
+    Column("expires", BigInteger, nullable=False),
+    Column("used", BigInteger),
+    Column("revoked", BigInteger),
+)
+
+# C1 photos sent without numbers, beside their `photos.reported` entries: the queue of a later digitisation desk
+photo_reports = Table(
+    "photo_reports",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("tps", String(24), nullable=False, index=True),
+    Column("contest", String(80), nullable=False),
+    Column("photos", Text, nullable=False),  # SHA-256s, space-separated
+    Column("source", String(20), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("digitised_seq", BigInteger),  # the submission that typed its numbers in, once there is one
 )

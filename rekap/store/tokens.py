@@ -46,6 +46,7 @@ def insert(conn: Connection, entry: Entry, *, name: str, digest: str) -> None:
             "candidate": p["candidate"],
             "token_hash": digest,
             "created_at": entry.at,
+            "grant_id": p.get("grant"),
         },
     )
 

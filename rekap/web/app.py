@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 
-from rekap.web import problems, sse
+from rekap.web import access, problems, sse
 from rekap.web.api import admin, compare, confirmations, photos, public, recaps, submissions
 from rekap.web.cache import AnswerCache
 from rekap.web.deps import Services
 from rekap.web.pages import recap_pages
 from rekap.web.pages import routes as pages
+from rekap.web.pages.people import router as people_router
 
 
 def create_app(
@@ -42,10 +43,13 @@ def create_app(
     app.state.services = svc
     app.state.answers = AnswerCache()
     problems.install(app)
-    routers = (public.router, sse.router, photos.router, submissions.router, admin.router, confirmations.router,
-               compare.router, recaps.router, recap_pages.router)  # fmt: skip
-    for router in (*routers, pages.router):
-        app.include_router(router)
+    access.install(app)
+    public_read = [Depends(access.requires("public.read"))]  # every public read; a login in internal-only mode
+    for router in (public.router, sse.router, compare.router, recap_pages.router, pages.router):
+        app.include_router(router, dependencies=public_read)
+    for router in (photos.router, submissions.router, admin.router, confirmations.router, recaps.router,
+                   people_router):  # fmt: skip
+        app.include_router(router)  # each route names its own permission
     pages.mount_static(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # skips text/event-stream
     if svc.simulated:

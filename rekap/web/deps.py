@@ -14,12 +14,14 @@ from rekap.log.commits import Listener
 from rekap.services.compare import SourceComparison
 from rekap.services.confirmations import Confirmations
 from rekap.services.contests import Contests
+from rekap.services.people import People
 from rekap.services.photos import Photos
 from rekap.services.problems import Problems
 from rekap.services.public_log import PublicLog
 from rekap.services.real_count import RealCount
 from rekap.services.recaps import Recaps
 from rekap.services.regions import Regions
+from rekap.services.sessions import Sessions
 from rekap.services.streams import Streams
 from rekap.services.submissions import Submissions
 from rekap.services.tokens import TokenInfo, Tokens
@@ -47,6 +49,10 @@ class Services:
     problems: Problems | None = None  # lists of the problem TPS below a region
     confirmations: Confirmations | None = None
     compare: SourceComparison | None = None
+    people: People | None = None
+    sessions: Sessions | None = None
+    public: bool = True  # False: internal-only mode, nothing without a login
+    photo_max_side: int = 2000
 
 
 def services_of(request: Request) -> Services:
@@ -114,6 +120,8 @@ def etagged(
     etag = answer.etag[:-1] + '-gz"' if zipped else answer.etag  # one ETag per representation
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Accept-Encoding"}
     headers.update(extra_headers or {})
+    if getattr(request.state, "private", False):  # behind a login: no shared cache may keep it
+        headers["Cache-Control"] = "private, no-store"
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     if zipped:

@@ -110,3 +110,9 @@ class RecapReceiptOut(BaseModel):
     hash: str
     at: str
     kind: str
+class PhotoReportIn(BaseModel):
+    """C1 photos of a TPS sent without numbers: they wait for digitisation."""
+
+    tps: str = Field(max_length=24, examples=["31.71.01.1001-001"])
+    contest: str = Field(max_length=80)
+    photos: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(min_length=1, max_length=20)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,8 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture(scope="package")  # torn down before other tests: playwright holds an event loop
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    rekap = Rekap.open(Settings(data_dir=tmp_path_factory.mktemp("browser"), simulated=True))
+    settings = Settings(data_dir=tmp_path_factory.mktemp("browser"), simulated=True, argon2_memory_kib=1024)
+    rekap = Rekap.open(replace(settings, photo_required_from=frozenset()))  # count_some sends numbers alone
     load_demo_data(rekap)
     who = demo_reporters(rekap)
     count_some(rekap, who)

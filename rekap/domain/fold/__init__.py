@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rekap.domain.fold import recaps, results, structure
+from rekap.domain.fold import people, recaps, results, structure
 from rekap.domain.fold.results import RANKS, rank_of
 from rekap.domain.fold.state import Accepted, Changes, LoggedSubmission, Recap, State, TotalsPath
 from rekap.domain.fold.totals import TOTALS_COUNTS, Totals, add_along
@@ -48,6 +48,12 @@ HANDLERS: dict[str, Handler] = {
     "recap.signed_off": recaps.recap_step,
     "recap.reopened": recaps.recap_step,
     "result.confirmed": results.result_confirmed,
+    "grants.given": people.grants_given,
+    "grant.revoked": people.grant_revoked,
+    "user.activated": people.user_activated,
+    "user.deactivated": people.user_deactivated,
+    "contest.locked": people.contest_locked,
+    "photos.reported": structure.nothing,  # waits for digitisation in the store's photo_reports
 }
 
 #: the kinds that change results rather than the layout of the election

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from rekap.domain.contest import Contest, Election
 from rekap.domain.fold.totals import Totals
+from rekap.domain.grants import Grant
 from rekap.domain.regions import NATION, NATION_NAME, Region, is_within, path_of
 from rekap.domain.result import Result, Source
 from rekap.domain.rules import Finding
@@ -129,6 +130,9 @@ class State:
     submission_count: int = 0
     tps_seq: dict[str, int] = field(default_factory=dict)  # last submission per TPS: versions TPS answers
     structure_seq: int = 0  # last entry that changed names, TPS, contests or streams rather than results
+    grants: dict[str, Grant] = field(default_factory=dict)  # the live grants, by id (ids, roles, scopes only)
+    deactivated: set[str] = field(default_factory=set)  # users whose grants all ended
+    locked: set[str] = field(default_factory=set)  # contests that take no submissions
     _paths: dict[tuple[str, str], TotalsPath] = field(default_factory=dict)
 
     def totals_on_path(self, kelurahan: str, contest: Contest) -> TotalsPath:

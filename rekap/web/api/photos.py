@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from rekap.domain.errors import PhotoTooLarge
-from rekap.web.deps import ServicesDep, TokenDep, etagged
+from rekap.domain.people import Actor
+from rekap.web.access import requires
+from rekap.web.deps import ServicesDep, etagged
 from rekap.web.schemas import PhotoOut
 
 router = APIRouter(prefix="/api/v1/photos", tags=["photos"])
@@ -34,17 +36,29 @@ async def put_photo(
     request: Request,
     response: Response,
     svc: ServicesDep,
-    token: TokenDep,
+    uploader: Annotated[Actor, Depends(requires("photo.upload"))],
     content_type: Annotated[str | None, Header()] = None,
 ) -> PhotoOut:
     data = await _read_limited(request, svc.photos.max_bytes)
     # in a thread: hashing, the image check, two fsyncs and a commit would stall every request of this worker
-    info, created = await asyncio.to_thread(svc.photos.put, sha256, data, content_type, token.actor)
+    info, created = await asyncio.to_thread(svc.photos.put, sha256, data, content_type, _actor_name(uploader))
     response.status_code = 201 if created else 200
     return PhotoOut(**info.__dict__, url=f"/api/v1/photos/{info.sha256}")
 
 
-@router.get("/{sha256}", response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
+def _actor_name(actor: Actor) -> str:
+    """The uploader as the photo's row names them: a token, or a person's grant (never a name)."""
+    if actor.user and actor.user.startswith("token:"):
+        return actor.user
+    return f"grant:{actor.grants[0].id}" if actor.grants else "anonymous"
+
+
+@router.get(
+    "/{sha256}",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+    dependencies=[Depends(requires("public.read"))],
+)
 def get_photo(
     sha256: Sha256,
     request: Request,

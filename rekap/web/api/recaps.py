@@ -2,39 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from rekap.domain.errors import Forbidden
 from rekap.domain.log import Entry
+from rekap.domain.people import Actor
 from rekap.domain.recap import Operator, RecapFigures
 from rekap.services.recaps import RecapProgress, RecapView
-from rekap.web.deps import RecapsDep, ServicesDep, TokenDep, public_json
+from rekap.web import access
+from rekap.web.deps import RecapsDep, ServicesDep, public_json
 from rekap.web.schemas import RecapIn, RecapReceiptOut, ReopenIn, SignOffIn
 
 router = APIRouter(prefix="/api/v1", tags=["recap"])
 
-#: who may take each step of a recap, by token role (the region is checked against the token's scope)
-ACTIONS: dict[str, frozenset[str]] = {
-    "recap.start": frozenset({"operator", "admin"}),
-    "recap.enter": frozenset({"operator", "admin"}),
-    "recap.sign_off": frozenset({"operator", "admin"}),
-    "recap.reopen": frozenset({"operator", "admin"}),
-}
+def requires(action: str) -> Callable[..., Coroutine[Any, Any, Operator]]:
+    """The caller as the operator of `action` in the region of the path (rekap/domain/people.py PERMISSIONS)."""
+
+    allowed = access.requires(action, "region_code")
+
+    # a default, not Annotated: with postponed annotations FastAPI could not see this local `allowed`
+    async def operator(request: Request, actor: Actor = Depends(allowed)) -> Operator:
+        grant = access.grant_or_403(actor, action, request.path_params["region_code"])
+        return Operator(access.actor_name(actor), grant.role, grant.scope)
+
+    return operator
 
 
-def requires(action: str) -> Callable[[TokenDep], Operator]:
-    """The calling token as the operator of `action`, or 403."""
-    roles = ACTIONS[action]
-
-    def dependency(token: TokenDep) -> Operator:
-        if token.role not in roles:
-            raise Forbidden(f"{action} needs an operator's token", field="Authorization")
-        return Operator(token.actor, token.role, token.scope)
-
-    return dependency
+PUBLIC_READ = [Depends(access.requires("public.read"))]
 
 
 def _receipt(e: Entry) -> RecapReceiptOut:
@@ -44,12 +40,12 @@ def _receipt(e: Entry) -> RecapReceiptOut:
 BASE = "/contests/{contest_id}/recaps/{region_code}"
 
 
-@router.get(BASE, response_model=RecapView)
+@router.get(BASE, response_model=RecapView, dependencies=PUBLIC_READ)
 def get_recap(request: Request, contest_id: str, region_code: str, recaps: RecapsDep) -> Response:
     return public_json(request, recaps.view(contest_id, region_code))
 
 
-@router.get(BASE + "/progress", response_model=RecapProgress)
+@router.get(BASE + "/progress", response_model=RecapProgress, dependencies=PUBLIC_READ)
 def get_progress(request: Request, contest_id: str, region_code: str, svc: ServicesDep, recaps: RecapsDep) -> Response:
     kids = [c.region.code for c in svc.real_count.totals(contest_id, region_code).children]
     return public_json(request, recaps.progress(contest_id, region_code, svc.regions.streams_of(kids)))

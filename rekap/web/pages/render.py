@@ -144,7 +144,7 @@ async def cached(
 
     A hit is answered on the event loop, with no hop to a thread (a crowd opening the home page is all hits);
     a page is built in the thread pool, so building it never holds up the loop's other readers and writers."""
-    if version is None:
+    if version is None or getattr(request.state, "private", False):  # a logged-in page: never the public copy
         return await run_in_threadpool(build)
     key = ("page", request.url.path, tuple(sorted(page_query(request).items())))
     cache: AnswerCache = request.app.state.answers

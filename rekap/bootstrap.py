@@ -19,13 +19,18 @@ from rekap.log.handoff import WriterClient, log_writer
 from rekap.log.rebuild import Rebuilt, rebuild
 from rekap.log.writer import LogWriter, settle_heap
 from rekap.services import export, verify
+from rekap.services.committees import Committees
 from rekap.services.contests import Contests
+from rekap.services.directory import Directory
+from rekap.services.finder import TpsFinder
 from rekap.services.imports import Imports
 from rekap.services.photos import Photos
 from rekap.services.public_log import PublicLog
 from rekap.services.read_model import ReadModel
 from rekap.services.real_count import RealCount
 from rekap.services.regions import Regions
+from rekap.services.register import RegisterKey, VoterRegister
+from rekap.services.schedule import Schedule
 from rekap.services.snapshots import Publisher
 from rekap.services.streams import Streams
 from rekap.services.submissions import Submissions
@@ -70,6 +75,12 @@ class Rekap:
         self.streams = Streams(self.writer)
         self.imports = Imports(self.writer)
         self.publisher = Publisher(db, self.contests, settings.simulated)
+        self.directory = Directory(self.read_model, db)
+        self.schedule = Schedule(self.read_model, self.writer)
+        self.committees = Committees(self.writer, db)
+        self.register_key = RegisterKey(settings.register_key)
+        self.register = VoterRegister(self.writer, db, self.register_key)
+        self.finder = TpsFinder(db, self.register_key, self.directory)
         self._follower: Follower | None = None
 
     @classmethod
@@ -79,6 +90,7 @@ class Rekap:
         db = connect(settings.db_url)
         if create:
             migrate(db)
+            RegisterKey(settings.register_key).get(create=True)  # the register's secret, made once, mode 0600
         elif not is_initialised(db):
             db.dispose()
             raise InvalidInput(f"no rekap database at {settings.db_url}; run `rekap init` first", field="db")
@@ -93,6 +105,7 @@ class Rekap:
         return Services(
             self.contests, self.regions, self.real_count, self.tps, self.public_log, self.submissions, self.tokens,
             self.photos, self.streams, self.writer.feed.subscribe, self.settings.simulated,
+            self.directory, self.schedule, self.committees, self.finder, self.register,
         )  # fmt: skip
 
     def web_app(self, then: tuple[Callable[[], None], ...] = ()) -> FastAPI:

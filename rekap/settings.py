@@ -22,10 +22,16 @@ class Settings:
     simulated: bool = False
     #: where this machine's log writer listens (`rekap serve --workers N`); None: this process writes itself
     writer_socket: Path | None = None
+    #: the secret of the voter register's NIK hashes: a file outside the database (default <data>/register.key)
+    register_key_file: Path | None = None
 
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'rekap.sqlite3').resolve()}"
+
+    @property
+    def register_key(self) -> Path:
+        return self.register_key_file or self.data_dir / "register.key"
 
     @property
     def photo_dir(self) -> Path:
@@ -39,6 +45,7 @@ class Settings:
         env = os.environ if env is None else env
         rejecting = env.get("REKAP_REJECT_INVALID_FROM")
         writer = env.get("REKAP_WRITER_SOCKET")
+        register_key = env.get("REKAP_REGISTER_KEY_FILE")
         return cls(
             data_dir=Path(data_dir or env.get("REKAP_DATA_DIR") or "rekap-data"),
             database_url=db or env.get("REKAP_DATABASE_URL", ""),
@@ -48,4 +55,5 @@ class Settings:
                 else DEFAULT_REJECTING_SOURCES
             ),
             writer_socket=Path(writer) if writer else None,
+            register_key_file=Path(register_key) if register_key else None,
         )

@@ -3,13 +3,13 @@ create and revoke tokens (which name ids, roles and scopes, never a person)."""
 
 from __future__ import annotations
 
-from rekap.domain.errors import InvalidInput, NotFound
+from rekap.domain.errors import Forbidden, InvalidInput, NotFound
 from rekap.domain.fold import State
 from rekap.domain.log import Draft
 from rekap.domain.result import Source
 from rekap.domain.submission import Reporter
 
-ROLES = ("admin", "operator", "officer", "witness", "volunteer", "importer")
+ROLES = ("admin", "operator", "officer", "witness", "volunteer", "importer", "health")
 #: the source kind a role's submissions are counted as (docs/policy.md)
 SOURCE_OF_ROLE = {
     "admin": "officer",
@@ -20,9 +20,24 @@ SOURCE_OF_ROLE = {
     "importer": "import",
 }
 VERIFYING_ROLES = frozenset({"admin", "operator"})
+#: the internal actions of the election information and officers' health, and the roles a token needs for each
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "info.manage": frozenset({"admin", "operator"}),  # schedule, committees, TPS directory
+    "register.read": frozenset({"admin", "operator"}),  # register statistics and versions
+    "committee.contacts": frozenset({"admin", "operator"}),  # committees' phones and contact data
+    "health.report": frozenset({"admin", "officer", "health"}),  # an officer's own declaration and check-ins
+    "health.read": frozenset({"health"}),  # the coordinator's dashboard: health data, alerts
+}
+
+
+def may(role: str, action: str) -> bool:
+    """Whether a token of `role` may perform `action` (an unknown action: nobody may)."""
+    return role in PERMISSIONS.get(action, frozenset())
 
 
 def reporter_of(actor: str, role: str, scope: str, candidate: int | None) -> Reporter:
+    if role not in SOURCE_OF_ROLE:  # a health coordinator's token reports no results
+        raise Forbidden(f"a {role} token does not report results", field="Authorization")
     source = Source(SOURCE_OF_ROLE[role], candidate if role == "witness" else None)
     return Reporter(actor, source, scope, verifies=role in VERIFYING_ROLES)
 

@@ -120,6 +120,12 @@ class WriterUnavailable(RekapError):
     slug, status, title = "writer-unavailable", 503, "Submission not confirmed"
 
 
+class RateLimited(RekapError):
+    """Too many requests from this address or for this person in a short time: wait and try again."""
+
+    slug, status, title = "rate-limited", 429, "Too many requests"
+
+
 ALL_ERRORS: tuple[type[RekapError], ...] = (
     RekapError,
     InvalidInput,
@@ -144,4 +150,5 @@ ALL_ERRORS: tuple[type[RekapError], ...] = (
     ImportRejected,
     ChainBroken,
     WriterUnavailable,
+    RateLimited,
 )

@@ -19,6 +19,9 @@ KINDS = (
     "token.created",
     "token.revoked",
     "stream.set",
+    "schedule.set",
+    "committees.imported",
+    "register.imported",
 )
 
 #: where an entry of these kinds says which region it is about: the log stores the province of it beside the

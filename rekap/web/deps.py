@@ -9,13 +9,19 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from rekap.domain.access import may
 from rekap.domain.errors import Forbidden
 from rekap.log.commits import Listener
+from rekap.services.committees import Committees
 from rekap.services.contests import Contests
+from rekap.services.directory import Directory
+from rekap.services.finder import TpsFinder
 from rekap.services.photos import Photos
 from rekap.services.public_log import PublicLog
 from rekap.services.real_count import RealCount
 from rekap.services.regions import Regions
+from rekap.services.register import VoterRegister
+from rekap.services.schedule import Schedule
 from rekap.services.streams import Streams
 from rekap.services.submissions import Submissions
 from rekap.services.tokens import TokenInfo, Tokens
@@ -39,6 +45,11 @@ class Services:
     streams: Streams
     subscribe: Callable[[Listener], Callable[[], None]]  # to hear of every commit (live pages)
     simulated: bool = False
+    directory: Directory | None = None
+    schedule: Schedule | None = None
+    committees: Committees | None = None
+    finder: TpsFinder | None = None
+    register: VoterRegister | None = None
 
 
 def services_of(request: Request) -> Services:
@@ -72,6 +83,18 @@ def get_admin(token: TokenDep) -> TokenInfo:
 
 
 AdminDep = Annotated[TokenInfo, Depends(get_admin)]
+
+
+def requires(action: str) -> Any:
+    """A dependency that lets in a token whose role may perform `action` (rekap/domain/access.py PERMISSIONS)
+    and gives the route that token: the one place internal endpoints are gated."""
+
+    def check(token: TokenDep) -> TokenInfo:
+        if not may(token.role, action):
+            raise Forbidden(f"this needs a token that may {action}", field="Authorization")
+        return token
+
+    return Depends(check)
 
 
 def etagged(

@@ -42,6 +42,9 @@ HANDLERS: dict[str, Handler] = {
     "token.created": structure.nothing,
     "token.revoked": structure.nothing,
     "stream.set": structure.stream_set,
+    "schedule.set": structure.schedule_set,
+    "committees.imported": structure.committees_imported,
+    "register.imported": structure.register_imported,
 }
 
 

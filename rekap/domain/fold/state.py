@@ -94,6 +94,11 @@ class State:
     disagreeing: set[tuple[str, str]] = field(default_factory=set)
     totals: dict[tuple[str, str], Totals] = field(default_factory=dict)
     streams: dict[str, str] = field(default_factory=dict)
+    #: each election's stages as (id, name, start, end), in date order
+    schedules: dict[str, tuple[tuple[str, str, str, str], ...]] = field(default_factory=dict)
+    #: the content hash of the committees and of each version of the voter register, as last imported
+    committees_hash: str = ""
+    register_versions: list[tuple[int, str, int, str]] = field(default_factory=list)  # version, kind, rows, hash
     submission_count: int = 0
     tps_seq: dict[str, int] = field(default_factory=dict)  # last submission per TPS: versions TPS answers
     structure_seq: int = 0  # last entry that changed names, TPS, contests or streams rather than results

@@ -13,7 +13,7 @@ from rekap.domain.errors import InvalidInput, NotFound
 from rekap.services.views import json_of
 from rekap.web.cache import Answer
 from rekap.web.deps import Services, ServicesDep, etagged
-from rekap.web.pages import downloads, views
+from rekap.web.pages import downloads, info, views
 from rekap.web.pages.i18n import Locale, locale
 from rekap.web.pages.render import Crumb, cached, html, mount_static, render, replace_query
 from rekap.web.pages.tps_view import tps_page
@@ -60,9 +60,12 @@ def _region(request: Request, svc: Services, loc: Locale, contest_id: str, code:
             download_base=f"/c/{contest_id}/r/{code}",
             wall_href=loc.href(f"/wall/{contest_id}", regions=code),
             map_mode=map_mode,
+            stage=info.stage_now(svc) if code == page.contest.scope else None,
         )
 
-    body = cached(request, svc.real_count.region_version(code, contest_id), build)
+    version = svc.real_count.region_version(code, contest_id)
+    today = svc.schedule.today() if svc.schedule else ""  # the current stage changes at midnight
+    body = cached(request, (version, today) if version is not None else None, build)
     return etagged(request, body, "text/html; charset=utf-8")
 
 
@@ -75,8 +78,9 @@ def index(request: Request, svc: ServicesDep, loc: LocaleDep, map_mode: MapMode 
     pages = [views.region_page(svc, c.id, c.scope, loc) for c in contests]
     search_contest = contests[0].id if contests else None
     return render(
-        request, loc, "index.html", pages=pages, topics=[p.topic for p in pages], search_contest=search_contest
-    )
+        request, loc, "index.html", pages=pages, topics=[p.topic for p in pages], search_contest=search_contest,
+        stage=info.stage_now(svc),
+    )  # fmt: skip
 
 
 @router.get("/c/{contest_id}")
@@ -155,6 +159,7 @@ def tps(request: Request, tps_code: str, svc: ServicesDep, loc: LocaleDep) -> Re
         topics=[page.topic],
         search_contest=page.link_contest,
         crumb_links=crumbs,
+        **info.tps_extras(svc, tps_code),
     )
 
 
@@ -166,12 +171,15 @@ def search(
     results = []
     for hit in svc.regions.search(q):
         if hit.kind == "tps":
-            results.append({"code": hit.code, "name": hit.name, "kind": "TPS", "href": loc.href(f"/tps/{hit.code}")})
+            results.append({"code": hit.code, "name": hit.name, "kind": "TPS", "href": loc.href(f"/tps/{hit.code}"),
+                            "parent": hit.parent, "address": hit.address})  # fmt: skip
             continue
         contest = views.contest_for(contests, hit.code)
         if contest:
             href = loc.href(f"/c/{contest.id}/r/{hit.code}")
-            results.append({"code": hit.code, "name": hit.name, "kind": loc.t(f"level.{hit.level}"), "href": href})
+            kind = loc.t(f"level.{hit.level}")
+            results.append({"code": hit.code, "name": hit.name, "kind": kind, "href": href, "parent": hit.parent,
+                            "address": None})  # fmt: skip
     search_contest = contests[0].id if contests else None
     return render(request, loc, "search.html", query=q, results=results, search_contest=search_contest)
 

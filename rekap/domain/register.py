@@ -59,8 +59,9 @@ def check_voter(line: int, nik: str, name: str, sex: str, birth: str, tps_known:
 
 
 def mask_name(name: str) -> str:
-    """The first letter of each word, the rest starred: enough for a voter to recognise their own entry."""
-    return " ".join(w[0] + "*" * (len(w) - 1) for w in name.split())
+    """The first letter of each word, then three stars whatever its length: enough for a voter to recognise
+    their own entry, too little to tell a name's length."""
+    return " ".join(w[0] + "***" for w in name.split())
 
 
 def normal_name(name: str) -> str:

@@ -15,7 +15,7 @@ from rekap.web.deps import Services, ServicesDep, etagged
 from rekap.web.geo import PinMap
 from rekap.web.pages import downloads
 from rekap.web.pages.i18n import Locale, locale
-from rekap.web.pages.render import Crumb, render
+from rekap.web.pages.render import Crumb, html, render
 from rekap.web.pages.views import ATLAS
 
 router = APIRouter(include_in_schema=False)
@@ -145,12 +145,9 @@ def _find_page(
 ) -> Response:  # fmt: skip
     """Never cached anywhere: a lookup's answer is one person's."""
     context = {"outcome": outcome, "pins": None, "pin_at": None, **context}
-    resp = render(request, loc, "find.html", status=status, **context)
-    resp.headers["Cache-Control"] = "no-store"
-    resp.headers.pop("ETag", None)
-    for k, v in (headers or {}).items():
-        resp.headers[k] = v
-    return resp
+    body = html(request, loc, "find.html", **context)
+    all_headers = {"Cache-Control": "no-store", **(headers or {})}
+    return Response(body, status_code=status, media_type="text/html; charset=utf-8", headers=all_headers)
 
 
 def _csv(request: Request, body: bytes, filename: str) -> Response:

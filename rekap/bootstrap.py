@@ -23,6 +23,7 @@ from rekap.services.committees import Committees
 from rekap.services.contests import Contests
 from rekap.services.directory import Directory
 from rekap.services.finder import TpsFinder
+from rekap.services.health import HealthSweeper, OfficerHealth
 from rekap.services.imports import Imports
 from rekap.services.photos import Photos
 from rekap.services.public_log import PublicLog
@@ -81,6 +82,8 @@ class Rekap:
         self.register_key = RegisterKey(settings.register_key)
         self.register = VoterRegister(self.writer, db, self.register_key)
         self.finder = TpsFinder(db, self.register_key, self.directory)
+        self.health = OfficerHealth(db, settings.health_hours_limit * 3600)
+        self._sweeper: HealthSweeper | None = None
         self._follower: Follower | None = None
 
     @classmethod
@@ -105,7 +108,7 @@ class Rekap:
         return Services(
             self.contests, self.regions, self.real_count, self.tps, self.public_log, self.submissions, self.tokens,
             self.photos, self.streams, self.writer.feed.subscribe, self.settings.simulated,
-            self.directory, self.schedule, self.committees, self.finder, self.register,
+            self.directory, self.schedule, self.committees, self.finder, self.register, self.health,
         )  # fmt: skip
 
     def web_app(self, then: tuple[Callable[[], None], ...] = ()) -> FastAPI:
@@ -129,8 +132,13 @@ class Rekap:
         sys.setswitchinterval(0.001)
         self._follower = Follower(self.writer)
         self._follower.start()
+        self._sweeper = HealthSweeper(self.health)
+        self._sweeper.start()
 
     async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.stop()
+            self._sweeper = None
         if self._follower is not None:
             self._follower.stop()
             self._follower = None

@@ -24,6 +24,10 @@ class Settings:
     writer_socket: Path | None = None
     #: the secret of the voter register's NIK hashes: a file outside the database (default <data>/register.key)
     register_key_file: Path | None = None
+    #: hours of continuous duty after which an officer's health coordinator is alerted
+    health_hours_limit: int = 12
+    #: days officers' health data is kept before `rekap purge health` deletes it
+    health_retention_days: int = 30
 
     @property
     def db_url(self) -> str:
@@ -56,4 +60,6 @@ class Settings:
             ),
             writer_socket=Path(writer) if writer else None,
             register_key_file=Path(register_key) if register_key else None,
+            health_hours_limit=int(env.get("REKAP_HEALTH_HOURS_LIMIT") or 12),
+            health_retention_days=int(env.get("REKAP_HEALTH_RETENTION_DAYS") or 30),
         )

@@ -233,3 +233,42 @@ register_voters = Table(
     Column("tps", String(24), nullable=False),
     Index("ix_register_voters_version_tps", "version", "tps"),
 )
+
+# --- officers' health: internal only, deleted after the retention period (`rekap purge health`) ---
+health_declarations = Table(
+    "health_declarations",
+    metadata,
+    Column("officer_ref", String(80), primary_key=True),
+    Column("tps", String(24), nullable=False),
+    Column("age", SmallInteger, nullable=False),
+    Column("conditions", Text, nullable=False),  # JSON list
+    Column("fitness", SmallInteger, nullable=False),
+    Column("risks", Text, nullable=False),  # JSON list of risk codes
+    Column("at", BigInteger, nullable=False),  # seconds since the epoch
+)
+
+duty_checkins = Table(
+    "duty_checkins",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("officer_ref", String(80), nullable=False, index=True),
+    Column("tps", String(24), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("at", BigInteger, nullable=False),
+)
+
+health_alerts = Table(
+    "health_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("officer_ref", String(80), nullable=False, index=True),
+    Column("tps", String(24), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("lat_e6", Integer),
+    Column("lon_e6", Integer),
+    Column("state", String(12), nullable=False),
+    Column("opened_at", BigInteger, nullable=False),
+    Column("changed_at", BigInteger, nullable=False),
+    Column("changed_by", String(200)),
+)

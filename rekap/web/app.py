@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 
 from rekap.web import problems, sse
-from rekap.web.api import admin, info, photos, public, submissions
+from rekap.web.api import admin, health, info, photos, public, submissions
 from rekap.web.cache import AnswerCache
 from rekap.web.deps import Services
 from rekap.web.pages import info as info_pages
@@ -45,6 +45,7 @@ def create_app(
     for router in (public.router, sse.router, photos.router, submissions.router, admin.router, pages.router):
         app.include_router(router)
     app.include_router(info.router)
+    app.include_router(health.router)
     app.include_router(info_pages.router)
     pages.mount_static(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # skips text/event-stream

@@ -16,6 +16,7 @@ from rekap.services.committees import Committees
 from rekap.services.contests import Contests
 from rekap.services.directory import Directory
 from rekap.services.finder import TpsFinder
+from rekap.services.health import OfficerHealth
 from rekap.services.photos import Photos
 from rekap.services.public_log import PublicLog
 from rekap.services.real_count import RealCount
@@ -50,6 +51,7 @@ class Services:
     committees: Committees | None = None
     finder: TpsFinder | None = None
     register: VoterRegister | None = None
+    health: OfficerHealth | None = None
 
 
 def services_of(request: Request) -> Services:

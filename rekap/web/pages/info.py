@@ -110,6 +110,13 @@ def directory(request: Request, svc: ServicesDep, loc: LocaleDep, region_code: s
     )
 
 
+@router.get("/health")
+def health_dashboard(request: Request, loc: LocaleDep) -> Response:
+    """The coordinator's dashboard: a shell with no data; its script reads the health API with a token."""
+    body = html(request, loc, "health.html")
+    return Response(body, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
+
+
 @router.get("/find")
 def find_form(request: Request, loc: LocaleDep) -> Response:
     return _find_page(request, loc, None)

@@ -55,9 +55,51 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("version", "nik_hmac"),
     )
     op.create_index("ix_register_voters_version_tps", "register_voters", ["version", "tps"])
+    op.create_table(
+        "health_declarations",
+        sa.Column("officer_ref", sa.String(length=80), nullable=False),
+        sa.Column("tps", sa.String(length=24), nullable=False),
+        sa.Column("age", sa.SmallInteger(), nullable=False),
+        sa.Column("conditions", sa.Text(), nullable=False),
+        sa.Column("fitness", sa.SmallInteger(), nullable=False),
+        sa.Column("risks", sa.Text(), nullable=False),
+        sa.Column("at", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("officer_ref"),
+    )
+    op.create_table(
+        "duty_checkins",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("officer_ref", sa.String(length=80), nullable=False),
+        sa.Column("tps", sa.String(length=24), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("at", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_duty_checkins_officer_ref", "duty_checkins", ["officer_ref"])
+    op.create_table(
+        "health_alerts",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("officer_ref", sa.String(length=80), nullable=False),
+        sa.Column("tps", sa.String(length=24), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("lat_e6", sa.Integer(), nullable=True),
+        sa.Column("lon_e6", sa.Integer(), nullable=True),
+        sa.Column("state", sa.String(length=12), nullable=False),
+        sa.Column("opened_at", sa.BigInteger(), nullable=False),
+        sa.Column("changed_at", sa.BigInteger(), nullable=False),
+        sa.Column("changed_by", sa.String(length=200), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_health_alerts_officer_ref", "health_alerts", ["officer_ref"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_health_alerts_officer_ref", table_name="health_alerts")
+    op.drop_table("health_alerts")
+    op.drop_index("ix_duty_checkins_officer_ref", table_name="duty_checkins")
+    op.drop_table("duty_checkins")
+    op.drop_table("health_declarations")
     op.drop_index("ix_register_voters_version_tps", table_name="register_voters")
     op.drop_table("register_voters")
     op.drop_table("register_versions")

@@ -108,7 +108,7 @@ def test_the_schedule_comes_with_the_election_and_the_home_page_shows_the_curren
     sched = client.get(f"/api/v1/elections/{ELECTION}/schedule").json()
     assert (sched["current"], sched["next"]) == ("pemungutan-suara", "rekapitulasi")
     page = client.get("/schedule").text
-    assert re.search(r'class="stage now" aria-current="step"><b>Pemungutan', page)
+    assert re.search(r'class="tahap now" aria-current="step"><b>Pemungutan', page)
     assert "penetapan-terpilih,Penetapan pasangan calon terpilih,2017-05-05,2017-05-05" in client.get("/schedule.csv").text
 
 

@@ -148,7 +148,7 @@ def test_a_limited_lookup_is_a_429_with_a_clear_message(registered):
     assert r.status_code == 429 and r.json()["type"] == "/problems/rate-limited"
     assert "try again in" in r.json()["detail"] and int(r.headers["retry-after"]) > 0
     page = client.post("/find", data={"nik": NIK, "birth_date": BIRTH})
-    assert page.status_code == 429 and "Coba lagi dalam" in page.text
+    assert page.status_code == 429 and "Coba lagi dalam 10 menit" in page.text
 
 
 def test_a_lookup_does_the_same_work_whether_or_not_the_nik_is_registered(registered, monkeypatch):

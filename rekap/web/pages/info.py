@@ -137,7 +137,8 @@ def find(
         found = svc.finder.find(nik, ip, birth_date, name)
     except RateLimited as err:
         wait = int(err.extra.get("retry_after", 60))
-        return _find_page(request, loc, "limited", status=429, wait=wait, headers={"Retry-After": str(wait)})
+        when = loc.t("find.minutes", n=-(-wait // 60)) if wait >= 120 else loc.t("find.seconds", n=wait)
+        return _find_page(request, loc, "limited", status=429, wait=when, headers={"Retry-After": str(wait)})
     except InvalidInput as err:
         return _find_page(request, loc, "invalid", status=422, problem=err.field)
     if found is None:

@@ -34,7 +34,8 @@ def tps_with_addresses(directory: Path) -> Path:
         [
             [CIDENG, 1, 500, "Jl. Cideng Barat No. 1 (simulasi)", "-6.1750", "106.8100", "07:00-13:00",
              "Akses kursi roda, lantai dasar"],
-            [CIDENG, 2, 480, "Balai Warga RW 03, Jl. Tanah Abang II (simulasi)", "-6.1760", "106.8110", "07:00-13:00", ""],
+            [CIDENG, 2, 480, "Balai Warga RW 03, Jl. Tanah Abang II (simulasi)", "-6.1760", "106.8110", "07:00-13:00",
+             ""],
             [CIDENG, 7, 450, "SDN Cideng 01 (simulasi)", "-6.1745", "106.8095", "", ""],
         ],
     )  # fmt: skip

@@ -110,8 +110,11 @@ def test_risks_are_from_age_conditions_and_fitness():
 def test_only_the_health_permission_reads_the_dashboard(rekap, health, coordinator, officer_token, admin_token):
     client = TestClient(rekap.web_app())
     officer = {"Authorization": f"Bearer {officer_token}"}
-    r = client.post("/api/v1/health/declarations", headers=officer,
-                    json={"officer_ref": "kpps-1", "tps": TPS, "age": 61, "conditions": ["diabetes"], "fitness": 3})
+    r = client.post(
+        "/api/v1/health/declarations",
+        headers=officer,
+        json={"officer_ref": "kpps-1", "tps": TPS, "age": 61, "conditions": ["diabetes"], "fitness": 3},
+    )
     assert r.status_code == 201 and r.json() == {"at_risk": True}
     for who in (officer, {"Authorization": f"Bearer {admin_token}"}, {}):
         assert client.get("/api/v1/health/dashboard", headers=who).status_code in (401, 403)

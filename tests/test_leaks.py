@@ -8,10 +8,10 @@ import contextlib
 import json
 import re
 
-from fastapi.testclient import TestClient
-
 from conftest import CONTEST
+from fastapi.testclient import TestClient
 from info_data import CIDENG, PHONE, VOTERS, committees, register, tps_with_addresses
+
 from rekap.domain.health import Declaration
 from rekap.domain.register import nik_digest
 from rekap.web.sse import Hub, Reader, Topic
@@ -31,8 +31,13 @@ def _secrets(rekap) -> list[str]:
 
 def _public_urls(client: TestClient) -> list[str]:
     """Every GET the OpenAPI lists and every page, with known values for their parameters."""
-    values = {"contest_id": CONTEST, "region_code": CIDENG, "code": CIDENG, "tps_code": TPS,
-              "election_id": "pilkada-dki-2017-r2"}
+    values = {
+        "contest_id": CONTEST,
+        "region_code": CIDENG,
+        "code": CIDENG,
+        "tps_code": TPS,
+        "election_id": "pilkada-dki-2017-r2",
+    }
     urls = []
     for path, ops in client.get("/openapi.json").json()["paths"].items():
         if "get" not in ops or path.startswith(("/api/v1/admin", "/api/v1/health", "/api/v1/events")):

@@ -8,8 +8,8 @@ import stat
 
 import pytest
 from fastapi.testclient import TestClient
-
 from info_data import CIDENG, VOTERS, register, tps_with_addresses
+
 from rekap.domain.errors import ImportRejected, RateLimited
 from rekap.domain.limits import Window
 from rekap.domain.register import mask_name

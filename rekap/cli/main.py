@@ -274,7 +274,7 @@ def import_schedule(file: Path, election: Annotated[str, typer.Option(help="the 
 
 @purge_app.command("health")
 def purge_health(
-    days: Annotated[int | None, typer.Option(help="keep this many days (default: REKAP_HEALTH_RETENTION_DAYS, 30)")] = None,
+    days: Annotated[int | None, typer.Option(help="days to keep (default: REKAP_HEALTH_RETENTION_DAYS or 30)")] = None,
 ) -> None:
     """Delete officers' health declarations, check-ins and alerts older than the retention period."""
     with instance() as rekap:

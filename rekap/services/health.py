@@ -195,5 +195,5 @@ class HealthSweeper:
         while not self._stop.wait(self.EVERY):
             try:
                 self.health.sweep()
-            except Exception:  # noqa: BLE001 - a database hiccup must not end the alerts: try again next minute
+            except Exception:
                 continue

@@ -62,8 +62,10 @@ def alerts(conn: Connection) -> list[Any]:
 
 
 def unresolved_since(conn: Connection, officer_ref: str, kind: str, since: int) -> bool:
-    q = select(func.count()).select_from(t.health_alerts).where(
-        a.officer_ref == officer_ref, a.kind == kind, a.opened_at >= since
+    q = (
+        select(func.count())
+        .select_from(t.health_alerts)
+        .where(a.officer_ref == officer_ref, a.kind == kind, a.opened_at >= since)
     )
     return bool(conn.execute(q).scalar_one())
 

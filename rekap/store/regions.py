@@ -86,7 +86,7 @@ def regions_with_code_starting(conn: Connection, prefix: str, limit: int) -> lis
 def regions_named_like(conn: Connection, part: str, limit: int, level: int | None = None) -> list[Region]:
     """Regions (of `level`, or any) whose name holds `part` (any case; % and _ in it are plain characters)."""
     c = t.regions.c
-    where = func.lower(c.name).like("%" + _escaped(part.lower()) + "%", escape="\\")
+    where: Any = func.lower(c.name).like("%" + _escaped(part.lower()) + "%", escape="\\")
     if level is not None:
         where = where & (c.level == level)
     q = select(t.regions).where(where).order_by(c.level, c.name).limit(limit)

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import small_tps_file
+from info_data import VOTERS, committees, register, tps_with_addresses
 from playwright.sync_api import Browser, expect
 
 from browser.live_server import serve
 from browser.site import Tab, open_tab, screenshot
-from conftest import small_tps_file
-from info_data import CIDENG, VOTERS, committees, register, tps_with_addresses
 from rekap.bootstrap import Rekap
 from rekap.demo.simulate import DATA
 from rekap.domain.limits import Window

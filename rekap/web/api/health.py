@@ -55,7 +55,8 @@ class HelpIn(BaseModel):
 
 @router.post("/declarations", status_code=201)
 def post_declaration(body: DeclarationIn, svc: ServicesDep, who: Reporter) -> Response:
-    found = _health(svc).declare(Declaration(body.officer_ref, body.tps, body.age, tuple(body.conditions), body.fitness))
+    decl = Declaration(body.officer_ref, body.tps, body.age, tuple(body.conditions), body.fitness)
+    found = _health(svc).declare(decl)
     return Response(orjson.dumps({"at_risk": bool(found)}), 201, media_type="application/json", headers=PRIVATE)
 
 

@@ -66,7 +66,7 @@ def tps_extras(svc: Services, code: str) -> dict[str, Any]:
 def schedule(request: Request, svc: ServicesDep, loc: LocaleDep) -> Response:
     assert svc.schedule is not None
     today = svc.schedule.today()
-    elections = []
+    elections: list[tuple[str, list[Stage]]] = []
     for c in svc.contests.all():
         if all(e[0] != c.election for e in elections):
             elections.append((c.election, svc.schedule.stages(c.election)))

@@ -76,6 +76,16 @@ def test_the_tps_page_shows_where_it_is_and_its_committee_without_contacts(infor
     assert PHONE not in client.get("/committees.csv").text
 
 
+def test_committee_contacts_are_for_operators_only(informed, admin_token, officer_token):
+    client = TestClient(informed.web_app())
+    url = "/api/v1/admin/committees.csv"
+    assert client.get(url).status_code == 401
+    assert client.get(url, headers={"Authorization": f"Bearer {officer_token}"}).status_code == 403
+    internal = client.get(url, headers={"Authorization": f"Bearer {admin_token}"})
+    assert internal.headers["cache-control"] == "no-store" and PHONE in internal.text
+    assert internal.text.splitlines()[0] == "body,area,seat,position,name,phone,contact"
+
+
 def test_bad_tps_hours_are_refused_by_line(rekap, tmp_path):
     bad = write_csv(tmp_path / "t.csv", ["kelurahan_code", "tps_number", "dpt_total", "hours"],
                     [[CIDENG, 1, 10, "07:00-13:00"], [CIDENG, 2, 10, "13:00-07:00"]])  # fmt: skip

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Request, Response
@@ -10,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from rekap.domain.errors import NotFound
 from rekap.domain.regions import NATION
-from rekap.services.committees import PublicMember
+from rekap.services.committees import INTERNAL_COLUMNS, PublicMember
 from rekap.services.directory import DirectoryView, TpsInfo
 from rekap.services.register import RegisterStats
 from rekap.services.schedule import Schedule
@@ -95,6 +97,7 @@ def find_my_tps(request: Request, body: FindIn, svc: ServicesDep) -> Response:
 # --- internal: operators and the register ---
 Manager = Annotated[TokenInfo, requires("info.manage")]
 RegisterReader = Annotated[TokenInfo, requires("register.read")]
+ContactReader = Annotated[TokenInfo, requires("committee.contacts")]
 
 
 @router.put("/admin/elections/{election_id}/schedule", status_code=204, tags=["admin"])
@@ -117,3 +120,13 @@ def get_register_versions(svc: ServicesDep, who: RegisterReader) -> Response:
     rows = [dict(zip(keys, v, strict=True)) for v in need(svc.register).versions()]
     return Response(json_of(rows, list[dict[str, int | str]]), media_type="application/json",
                     headers={"Cache-Control": "no-store"})  # fmt: skip
+
+
+@router.get("/admin/committees.csv", tags=["admin"])
+def get_committees_internal(svc: ServicesDep, who: ContactReader) -> Response:
+    """Every committee member with their phone and contact data: for the election office, never public."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(INTERNAL_COLUMNS)
+    writer.writerows(need(svc.committees).export_rows(internal=True))
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={"Cache-Control": "no-store"})

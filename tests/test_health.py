@@ -136,3 +136,16 @@ def test_health_data_is_purged_after_the_retention_period(health):
     health.check_in("kpps-2", TPS, "start")
     assert health.purge(30 * 24 * HOUR) == {"declarations": 1, "check_ins": 1, "alerts": 1}
     assert [o.officer_ref for o in health.dashboard().officers] == ["kpps-2"]
+
+
+def test_a_coordinator_sees_only_the_officers_of_their_region(rekap, health):
+    health.check_in("kpps-gambir", "31.71.01.1001-001", "start", ["pusing"])
+    health.check_in("kpps-seribu", "31.01.01.1001-001", "start", ["demam"])
+    token = rekap.tokens.create("Koordinator Jakarta Pusat", "health", "test", "31.71")[1]
+    client = TestClient(rekap.web_app())
+    board = client.get("/api/v1/health/dashboard", headers={"Authorization": f"Bearer {token}"}).json()
+    assert [o["officer_ref"] for o in board["officers"]] == ["kpps-gambir"]
+    assert [a["detail"] for a in board["alerts"]] == ["pusing"]
+    other = next(a.id for a in health.dashboard().alerts if a.officer_ref == "kpps-seribu")
+    r = client.post(f"/api/v1/health/alerts/{other}/resolve", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 404

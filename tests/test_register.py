@@ -175,3 +175,17 @@ def test_there_is_no_way_to_list_the_register(registered):
     page = client.post("/find", data={"nik": NIK, "birth_date": BIRTH})
     assert page.status_code == 200 and "S*** R***" in page.text and NAME not in page.text
     assert client.post("/find", data={"nik": NIK, "birth_date": "1999-09-09"}).status_code == 404
+
+
+def test_verify_and_rebuild_cover_the_new_entries(registered, tmp_path):
+    from test_audit import table_rows
+
+    registered.schedule.set("pilkada-dki-2017-r2", [{"id": "x", "name": "X", "start": "2017-04-19"}], "test")
+    assert registered.verify().ok
+    live = {tb.name: table_rows(registered, tb) for tb in t.PROJECTIONS}
+    before = registered.writer.state
+    registered.rebuild(parts=2)
+    after = registered.writer.state
+    assert {tb.name: table_rows(registered, tb) for tb in t.PROJECTIONS} == live
+    assert (after.schedules, after.register_versions) == (before.schedules, before.register_versions)
+    assert after.tps[TPS].dpt == 2

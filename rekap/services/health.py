@@ -22,6 +22,7 @@ from rekap.domain.health import (
     on_duty,
     risks,
 )
+from rekap.domain.regions import NATION, is_within
 from rekap.store import health as stored
 from rekap.store.db import Database
 
@@ -97,7 +98,7 @@ class OfficerHealth:
             stored.save_declaration(conn, decl, found, now)
             alert = stored.open_alert(conn, decl.officer_ref, decl.tps, "risk", ",".join(found), now) if found else None
         if alert:
-            self._publish({"kind": "alert", "id": alert})
+            self._publish({"kind": "alert", "id": alert, "tps": decl.tps})
         return found
 
     def check_in(self, officer_ref: str, tps: str, kind: str, symptoms: list[str] | None = None) -> None:
@@ -110,17 +111,17 @@ class OfficerHealth:
             next_check_in(stored.check_ins_of(conn, officer_ref), kind)
             stored.add_check_in(conn, officer_ref, tps, kind, now)
             alert = stored.open_alert(conn, officer_ref, tps, "symptoms", ",".join(symptoms), now) if symptoms else None
-        self._publish({"kind": "alert", "id": alert} if alert else {"kind": "duty"})
+        self._publish({"kind": "alert" if alert else "duty", "id": alert, "tps": tps})
 
     def need_help(self, officer_ref: str, tps: str, lat_e6: int | None, lon_e6: int | None, note: str = "") -> int:
         with self.db.writer.begin() as conn:
             alert = stored.open_alert(conn, officer_ref, tps, "help", note[:500], self.clock(), lat_e6, lon_e6)
-        self._publish({"kind": "alert", "id": alert})
+        self._publish({"kind": "alert", "id": alert, "tps": tps})
         return alert
 
     def sweep(self) -> list[int]:
         """Open an 'hours' alert for each officer past the limit of continuous duty (once per stretch)."""
-        now, opened = self.clock(), []
+        now, opened = self.clock(), []  # (alert, its TPS)
         with self.db.writer.begin() as conn:
             for ref, (tps, events) in stored.all_check_ins(conn).items():
                 run = continuous_seconds(events, now)
@@ -130,28 +131,29 @@ class OfficerHealth:
                 if stored.unresolved_since(conn, ref, "hours", since):
                     continue
                 detail = f"{run // 60} min"
-                opened.append(stored.open_alert(conn, ref, tps, "hours", detail, now))
-        for alert in opened:
-            self._publish({"kind": "alert", "id": alert})
-        return opened
+                opened.append((stored.open_alert(conn, ref, tps, "hours", detail, now), tps))
+        for alert, tps in opened:
+            self._publish({"kind": "alert", "id": alert, "tps": tps})
+        return [alert for alert, _ in opened]
 
-    # --- the coordinator ---
-    def act(self, alert_id: int, action: str, actor: str) -> AlertView:
+    # --- the coordinator: a health token's scope is the region whose officers it looks after ---
+    def act(self, alert_id: int, action: str, actor: str, scope: str = NATION) -> AlertView:
         with self.db.writer.begin() as conn:
             row = stored.alert(conn, alert_id)
-            if row is None:
+            if row is None or not is_within(row.tps.partition("-")[0], scope):
                 raise NotFound(f"no alert {alert_id}", field="id")
             stored.set_alert_state(conn, alert_id, advance(row.state, action), self.clock(), actor)
             row = stored.alert(conn, alert_id)
-        self._publish({"kind": "alert", "id": alert_id})
+        self._publish({"kind": "alert", "id": alert_id, "tps": row.tps})
         return _alert(row)
 
-    def dashboard(self) -> HealthDashboard:
+    def dashboard(self, scope: str = NATION) -> HealthDashboard:
+        """Officers, hours and alerts of the TPS within `scope`."""
         now = self.clock()
         with self.db.reader.connect() as conn:
-            duty = stored.all_check_ins(conn)
-            decls = stored.declarations(conn)
-            alerts = [_alert(r) for r in stored.alerts(conn)]
+            duty = {k: v for k, v in stored.all_check_ins(conn).items() if in_scope(v[0], scope)}
+            decls = {k: v for k, v in stored.declarations(conn).items() if in_scope(v.tps, scope)}
+            alerts = [_alert(r) for r in stored.alerts(conn) if in_scope(r.tps, scope)]
         officers: list[OfficerDuty] = []
         per_tps: dict[str, int] = {}
         for ref in sorted(set(duty) | set(decls)):
@@ -168,6 +170,11 @@ class OfficerHealth:
         """Delete health data older than the retention period."""
         with self.db.writer.begin() as conn:
             return stored.purge_before(conn, self.clock() - retention_seconds)
+
+
+def in_scope(tps: str, scope: str) -> bool:
+    """Whether a TPS (its code, or a kelurahan code) lies within a coordinator's region."""
+    return is_within(tps.partition("-")[0], scope)
 
 
 def _alert(r: Any) -> AlertView:

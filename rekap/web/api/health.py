@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from rekap.domain.health import Declaration
-from rekap.services.health import AlertView, HealthDashboard, OfficerHealth
+from rekap.services.health import AlertView, HealthDashboard, OfficerHealth, in_scope
 from rekap.services.tokens import TokenInfo
 from rekap.services.views import json_of
 from rekap.web.deps import ServicesDep, requires
@@ -73,12 +73,12 @@ def post_help(body: HelpIn, svc: ServicesDep, who: Reporter) -> Response:
 
 @router.get("/dashboard", response_model=HealthDashboard)
 def get_dashboard(svc: ServicesDep, who: Coordinator) -> Response:
-    return Response(json_of(_health(svc).dashboard()), media_type="application/json", headers=PRIVATE)
+    return Response(json_of(_health(svc).dashboard(who.scope)), media_type="application/json", headers=PRIVATE)
 
 
 @router.post("/alerts/{alert_id}/{action}", response_model=AlertView)
 def post_alert_action(alert_id: int, action: str, svc: ServicesDep, who: Coordinator) -> Response:
-    return Response(json_of(_health(svc).act(alert_id, action, who.actor)), media_type="application/json",
+    return Response(json_of(_health(svc).act(alert_id, action, who.actor, who.scope)), media_type="application/json",
                     headers=PRIVATE)  # fmt: skip
 
 
@@ -90,6 +90,8 @@ async def get_events(request: Request, svc: ServicesDep, who: Coordinator) -> St
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1000)
 
     def heard(event: dict[str, Any]) -> None:
+        if not in_scope(str(event.get("tps") or ""), who.scope):
+            return  # another region's officers
         loop.call_soon_threadsafe(lambda: None if queue.full() else queue.put_nowait(event))
 
     async def stream() -> AsyncIterator[bytes]:

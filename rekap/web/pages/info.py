@@ -53,8 +53,27 @@ def pin_map(code: str, tps: list[TpsInfo], highlight: str | None = None) -> PinM
     return ATLAS.pin_map(code, points, PIN_WIDTH)  # type: ignore[arg-type]
 
 
-def tps_extras(svc: Services, code: str) -> dict[str, Any]:
-    """What the TPS page shows of the directory: address, hours, access, the committee and the map."""
+_MAX_EXTRAS = 20_000
+
+
+def tps_extras(request: Request, svc: Services, code: str) -> dict[str, Any]:
+    """What the TPS page shows of the directory: address, hours, access, the committee and the map. Kept by the
+    app per version of the structure (TPS, committees and schedule imports all change it): TPS pages are election
+    night's most read, and this costs them no database read after the first."""
+    kept: dict[tuple[str, int], dict[str, Any]] | None = getattr(request.app.state, "tps_extras", None)
+    if kept is None:
+        kept = request.app.state.tps_extras = {}
+    key = (code, svc.real_count.tps_version(code)[1])
+    extras = kept.get(key)
+    if extras is None:
+        extras = _tps_extras(svc, code)
+        if len(kept) >= _MAX_EXTRAS:
+            kept.pop(next(iter(kept)))
+        kept[key] = extras
+    return extras
+
+
+def _tps_extras(svc: Services, code: str) -> dict[str, Any]:
     assert svc.directory is not None and svc.committees is not None
     info = svc.directory.tps(code)
     kel = info.kelurahan.code
@@ -143,7 +162,7 @@ def find(
         return _find_page(request, loc, "invalid", status=422, problem=err.field)
     if found is None:
         return _find_page(request, loc, "missing", status=404)
-    extras = tps_extras(svc, found.tps.code)
+    extras = tps_extras(request, svc, found.tps.code)
     return _find_page(request, loc, "found", masked=found.masked_name, **extras)
 
 

@@ -159,7 +159,7 @@ def tps(request: Request, tps_code: str, svc: ServicesDep, loc: LocaleDep) -> Re
         topics=[page.topic],
         search_contest=page.link_contest,
         crumb_links=crumbs,
-        **info.tps_extras(svc, tps_code),
+        **info.tps_extras(request, svc, tps_code),
     )
 
 

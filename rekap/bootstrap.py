@@ -22,9 +22,13 @@ from rekap.log.heap import settle_heap
 from rekap.log.rebuild import Rebuilt, rebuild
 from rekap.log.writer import LogWriter
 from rekap.services import export, verify
+from rekap.services.committees import Committees
 from rekap.services.compare import SourceComparison
 from rekap.services.confirmations import Confirmations
 from rekap.services.contests import Contests
+from rekap.services.directory import Directory
+from rekap.services.finder import TpsFinder
+from rekap.services.health import HealthSweeper, OfficerHealth
 from rekap.services.imports import Imports
 from rekap.services.people import People, hasher
 from rekap.services.photos import Photos
@@ -35,7 +39,9 @@ from rekap.services.real_count import RealCount
 from rekap.services.recap_import import RecapImport
 from rekap.services.recaps import Recaps
 from rekap.services.regions import Regions
+from rekap.services.register import RegisterKey, VoterRegister
 from rekap.services.result_imports import ResultImports
+from rekap.services.schedule import Schedule
 from rekap.services.sessions import Sessions
 from rekap.services.snapshots import Publisher
 from rekap.services.streams import Streams
@@ -98,6 +104,14 @@ class Rekap:
         self.writer.feed.subscribe(self.recaps.heard)  # after the read model: comparisons read its totals
         self.recap_import = RecapImport(self.writer)
         self.problems = Problems(self.read_model, self.contests, self.recaps, db)
+        self.directory = Directory(self.read_model, db)
+        self.schedule = Schedule(self.read_model, self.writer)
+        self.committees = Committees(self.writer, db)
+        self.register_key = RegisterKey(settings.register_key)
+        self.register = VoterRegister(self.writer, db, self.register_key)
+        self.finder = TpsFinder(db, self.register_key, self.directory)
+        self.health = OfficerHealth(db, settings.health_hours_limit * 3600)
+        self._sweeper: HealthSweeper | None = None
         self._follower: Follower | None = None
         self._checkpointer: Checkpointer | None = None
 
@@ -108,6 +122,7 @@ class Rekap:
         db = connect(settings.db_url)
         if create:
             migrate(db)
+            RegisterKey(settings.register_key).get(create=True)  # the register's secret, made once, mode 0600
         elif not is_initialised(db):
             db.dispose()
             raise InvalidInput(f"no rekap database at {settings.db_url}; run `rekap init` first", field="db")
@@ -125,6 +140,8 @@ class Rekap:
             problems=self.problems, confirmations=self.confirmations, compare=self.compare,
             people=self.people, sessions=self.sessions, public=self.settings.public,
             photo_max_side=self.settings.photo_max_side,
+            directory=self.directory, schedule=self.schedule, committees=self.committees, finder=self.finder,
+            register=self.register, health=self.health,
         )  # fmt: skip
 
     def web_app(self, then: tuple[Callable[[], None], ...] = ()) -> FastAPI:
@@ -148,6 +165,8 @@ class Rekap:
         sys.setswitchinterval(0.001)
         self._follower = Follower(self.writer)
         self._follower.start()
+        self._sweeper = HealthSweeper(self.health)
+        self._sweeper.start()
         if self.handoff is None:  # a worker of `rekap serve --workers N` starts from its writer's checkpoints
             self._checkpointing()
 
@@ -166,6 +185,9 @@ class Rekap:
             self._checkpointer = None
 
     async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.stop()
+            self._sweeper = None
         if self._follower is not None:
             self._follower.stop()
             self._follower = None

@@ -42,10 +42,20 @@ class Settings:
     argon2_memory_kib: int = 65536
     #: the field form downscales photos on the phone to at most this many pixels on the long side
     photo_max_side: int = 2000
+    #: the secret of the voter register's NIK hashes: a file outside the database (default <data>/register.key)
+    register_key_file: Path | None = None
+    #: hours of continuous duty after which an officer's health coordinator is alerted
+    health_hours_limit: int = 12
+    #: days officers' health data is kept before `rekap purge health` deletes it
+    health_retention_days: int = 30
 
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'rekap.sqlite3').resolve()}"
+
+    @property
+    def register_key(self) -> Path:
+        return self.register_key_file or self.data_dir / "register.key"
 
     @property
     def photo_dir(self) -> Path:
@@ -59,6 +69,7 @@ class Settings:
         env = os.environ if env is None else env
         rejecting = env.get("REKAP_REJECT_INVALID_FROM")
         writer = env.get("REKAP_WRITER_SOCKET")
+        register_key = env.get("REKAP_REGISTER_KEY_FILE")
         return cls(
             data_dir=Path(data_dir or env.get("REKAP_DATA_DIR") or "rekap-data"),
             database_url=db or env.get("REKAP_DATABASE_URL", ""),
@@ -76,6 +87,9 @@ class Settings:
             activation_code_days=int(env.get("REKAP_ACTIVATION_CODE_DAYS", 14)),
             argon2_memory_kib=int(env.get("REKAP_ARGON2_MEMORY_KIB", 65536)),
             photo_max_side=int(env.get("REKAP_PHOTO_MAX_SIDE", 2000)),
+            register_key_file=Path(register_key) if register_key else None,
+            health_hours_limit=int(env.get("REKAP_HEALTH_HOURS_LIMIT") or 12),
+            health_retention_days=int(env.get("REKAP_HEALTH_RETENTION_DAYS") or 30),
         )
 
     @property

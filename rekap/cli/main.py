@@ -29,6 +29,8 @@ app.add_typer(token_app, name="token")
 app.add_typer(stream_app, name="stream")
 app.add_typer(gen.app, name="gen")
 app.add_typer(people_cli.app, name="people")
+purge_app = typer.Typer(no_args_is_help=True, help="Delete internal personal data past its retention period.")
+app.add_typer(purge_app, name="purge")
 
 
 @app.callback()
@@ -259,6 +261,50 @@ def publish(
         f"published version {done.version} to {target}: {done.files:,} totals files changed since version "
         f"{done.previous}, in {took:.2f} s"
     )
+
+
+@import_app.command("register")
+def import_register(
+    file: Path, kind: Annotated[str, typer.Option(help="DPS (provisional) or DPT (final)")] = "DPT"
+) -> None:
+    """Voter register CSV: nik,name,sex,birth_date,tps. The NIK is kept only as an HMAC (key: the register key file)."""
+    started = time.perf_counter()
+    with instance(create=True) as rekap, progress("register") as p:
+        out = rekap.register.import_file(file, kind, actor(), p)
+    if out.unchanged:
+        console.print(f"{file.name} is register version {out.version} already; nothing changed")
+        return
+    console.print(
+        f"register version {out.version} ({out.kind}): {out.rows:,} voters, {out.added:,} added, {out.removed:,} "
+        f"removed, DPT of {out.tps_changed:,} TPS changed, in {time.perf_counter() - started:.1f} s"
+    )
+
+
+@import_app.command("committees")
+def import_committees(file: Path) -> None:
+    """Committees CSV: body (ppk, pps, kpps, linmas),area,position,name[,phone,contact]; replaces every committee."""
+    with instance(create=True) as rekap:
+        entry = rekap.committees.import_csv(file, actor())
+    console.print(f"{file.name}: " + (f"{entry.payload['rows']} members, seq {entry.seq}" if entry else "unchanged"))
+
+
+@import_app.command("schedule")
+def import_schedule(file: Path, election: Annotated[str, typer.Option(help="the election's id")]) -> None:
+    """Schedule CSV: id,name,start,end (YYYY-MM-DD); replaces the election's stages."""
+    with instance(create=True) as rekap:
+        entry = rekap.schedule.import_csv(file, election, actor())
+    console.print(f"schedule of {election}: {len(entry.payload['stages'])} stages, seq {entry.seq}")
+
+
+@purge_app.command("health")
+def purge_health(
+    days: Annotated[int | None, typer.Option(help="days to keep (default: REKAP_HEALTH_RETENTION_DAYS or 30)")] = None,
+) -> None:
+    """Delete officers' health declarations, check-ins and alerts older than the retention period."""
+    with instance() as rekap:
+        keep = days if days is not None else rekap.settings.health_retention_days
+        gone = rekap.health.purge(keep * 86400)
+    console.print(f"deleted health data older than {keep} days: " + ", ".join(f"{n} {k}" for k, n in gone.items()))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ def load_demo_data(rekap: Rekap, console: Console | None = None) -> None:
         rekap.imports.tps(DATA / "tps_round1.csv", who)
     if CONTEST not in state.contests:
         rekap.imports.election(DATA / "pilkada_dki2017_r2.toml", who)
+    if not state.committees_hash:  # Gambir's committees: invented names, every one marked (simulasi)
+        rekap.committees.import_csv(DATA / "committees_simulasi.csv", who)
     if console:
         dpt = sum(t.dpt or 0 for t in state.tps.values())
         console.print(f"loaded {len(state.regions) - 1} regions, {len(state.tps):,} TPS with {dpt:,} voters (DPT)")

@@ -3,13 +3,13 @@ create and revoke tokens (which name ids, roles and scopes, never a person)."""
 
 from __future__ import annotations
 
-from rekap.domain.errors import InvalidInput, NotFound
+from rekap.domain.errors import Forbidden, InvalidInput, NotFound
 from rekap.domain.fold import State
 from rekap.domain.log import Draft
 from rekap.domain.result import Source
 from rekap.domain.submission import Reporter
 
-ROLES = ("admin", "operator", "officer", "witness", "volunteer", "importer")
+ROLES = ("admin", "operator", "officer", "witness", "volunteer", "importer", "health")
 #: the source kind a role's submissions are counted as (docs/policy.md)
 SOURCE_OF_ROLE = {
     "admin": "officer",
@@ -21,6 +21,8 @@ SOURCE_OF_ROLE = {
 }
 VERIFYING_ROLES = frozenset({"admin", "operator"})
 def reporter_of(actor: str, role: str, scope: str, candidate: int | None) -> Reporter:
+    if role not in SOURCE_OF_ROLE:  # a health coordinator's token reports no results
+        raise Forbidden(f"a {role} token does not report results", field="Authorization")
     source = Source(SOURCE_OF_ROLE[role], candidate if role == "witness" else None)
     return Reporter(actor, source, scope, verifies=role in VERIFYING_ROLES)
 

@@ -170,6 +170,10 @@ class LoginFailed(Unauthorized):
 
 class CsrfFailed(Forbidden):
     slug, title = "csrf-failed", "Form token missing or wrong"
+class RateLimited(RekapError):
+    """Too many requests from this address or for this person in a short time: wait and try again."""
+
+    slug, status, title = "rate-limited", 429, "Too many requests"
 
 
 ALL_ERRORS: tuple[type[RekapError], ...] = (
@@ -204,4 +208,5 @@ ALL_ERRORS: tuple[type[RekapError], ...] = (
     TooManyAttempts,
     LoginFailed,
     CsrfFailed,
+    RateLimited,
 )

@@ -9,7 +9,9 @@ from rekap.domain.fold import State
 from rekap.domain.log import Draft
 
 REGION_COLUMNS = ("code", "name", "level", "parent_code")
-TPS_COLUMNS = ("code", "kelurahan", "number", "dpt", "dpt_male", "dpt_female", "address", "lat_e6", "lon_e6")
+TPS_COLUMNS = (
+    "code", "kelurahan", "number", "dpt", "dpt_male", "dpt_female", "address", "lat_e6", "lon_e6", "hours", "access",
+)  # fmt: skip
 IMPORT_KINDS = {"regions": "regions.imported", "tps": "tps.imported"}
 
 

@@ -30,6 +30,9 @@ KINDS = (
     "user.deactivated",
     "contest.locked",
     "photos.reported",
+    "schedule.set",
+    "committees.imported",
+    "register.imported",
 )
 
 #: where an entry of these kinds says which region it is about: the log stores the province of it beside the

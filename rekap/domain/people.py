@@ -80,6 +80,11 @@ PERMISSIONS: dict[str, Permission] = {
     "recap.enter": _p("admin operator"),
     "recap.sign_off": _p("admin operator"),
     "recap.reopen": _p("admin operator"),
+    "info.manage": _p("admin operator"),  # schedule, committees, TPS directory
+    "register.read": _p("admin operator"),  # register statistics and versions
+    "committee.contacts": _p("admin operator"),  # committees' phones and contact data
+    "health.report": _p("admin officer health"),  # an officer's own declaration and check-ins
+    "health.read": _p("health"),  # the coordinator's dashboard: health data, alerts
 }
 
 

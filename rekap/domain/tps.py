@@ -18,6 +18,8 @@ class Tps(NamedTuple):
     address: str | None = None
     lat_e6: int | None = None  # microdegrees: coordinates stay ints like every number here
     lon_e6: int | None = None
+    hours: str | None = None  # opening hours as published, e.g. "07:00-13:00"
+    access: str | None = None  # accessibility notes: wheelchair access, ground floor, …
 
 
 def tps_code(kelurahan: str, number: int) -> str:

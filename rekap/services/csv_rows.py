@@ -4,6 +4,7 @@ the type they must be, naming the line of a bad one (ImportRejected with `extra[
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -54,3 +55,18 @@ def microdegrees(value: str | None, line: int, column: str) -> int | None:
         raise ImportRejected(
             f"line {line}: {column} {v!r} is not a coordinate", field=column, extra={"line": line}
         ) from exc
+
+
+_HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+
+
+def opening_hours(value: str | None, line: int) -> str | None:
+    """Opening hours as "HH:MM-HH:MM" (24 h), opening before closing; empty: not published."""
+    v = (value or "").strip().replace(" ", "").replace("–", "-")
+    if not v:
+        return None
+    if not _HOURS.match(v) or v[:5] >= v[6:]:
+        raise ImportRejected(
+            f"line {line}: hours {value!r} is not HH:MM-HH:MM (e.g. 07:00-13:00)", field="hours", extra={"line": line}
+        )
+    return v

@@ -12,15 +12,16 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from rekap.domain.contest import plan_election
-from rekap.domain.errors import ImportRejected
+from rekap.domain.errors import ImportRejected, RekapError
 from rekap.domain.imports import REGION_COLUMNS, plan_rows
 from rekap.domain.log import Entry
 from rekap.domain.regions import is_region_code, level_of, parent_of
 from rekap.domain.rules import DEFAULT_MAX_VOTERS, DEFAULT_RESERVE_PERMILLE
+from rekap.domain.schedule import check_stages, plan_schedule
 from rekap.domain.tps import tps_code
 from rekap.log.commands import Appended, Command
 from rekap.log.writer import LogWriter
-from rekap.services.csv_rows import microdegrees, read_rows, require_columns, whole_number
+from rekap.services.csv_rows import microdegrees, opening_hours, read_rows, require_columns, whole_number
 
 BATCH = 5000  # rows per log entry
 Progress = Callable[[int, int], None]
@@ -58,9 +59,17 @@ class ElectionMeta(BaseModel):
     max_voters_per_tps: int = Field(default=DEFAULT_MAX_VOTERS, ge=1, le=100_000)
 
 
+class StageIn(BaseModel):
+    id: str
+    name: str
+    start: str
+    end: str = ""
+
+
 class ElectionIn(BaseModel):
     election: ElectionMeta
     contests: list[ContestIn] = Field(min_length=1)
+    stages: list[StageIn] = Field(default_factory=list)  # the schedule (tahapan), if the file has one
 
 
 def read_election_file(path: Path) -> ElectionIn:
@@ -123,7 +132,8 @@ class Imports:
 
     def tps(self, path: Path, actor: str, progress: Progress | None = None) -> list[Entry]:
         """CSV with kelurahan_code, tps_number, dpt_total (or dpt); optional dpt_male, dpt_female, address,
-        latitude, longitude. The Pilkada DKI 2017 TPS file is in this format."""
+        latitude, longitude, hours (opening hours, "07:00-13:00") and access (accessibility notes). The Pilkada
+        DKI 2017 TPS file is in this format."""
         header, rows = read_rows(path)
         dpt_col = "dpt_total" if "dpt_total" in header else "dpt"
         require_columns(header, ("kelurahan_code", "tps_number", dpt_col), path)
@@ -161,7 +171,9 @@ class Imports:
             address = (r.get("address") or "").strip() or None
             lat = microdegrees(r.get("latitude") or r.get("lat"), line, "latitude")
             lon = microdegrees(r.get("longitude") or r.get("lon"), line, "longitude")
-            out.append([code, kel, number, dpt, male, female, address, lat, lon])
+            hours = opening_hours(r.get("hours"), line)
+            access = (r.get("access") or "").strip() or None
+            out.append([code, kel, number, dpt, male, female, address, lat, lon, hours, access])
         return self._append("tps", out, actor, progress)
 
     def election(self, path: Path, actor: str) -> Entry:
@@ -170,7 +182,19 @@ class Imports:
         ids = [c.id for c in spec.contests]
         if len(set(ids)) != len(ids):
             raise ImportRejected("contest ids must be unique", field="contests")
-        return self.writer.append(Command(partial(plan_election, spec=spec.model_dump(), actor=actor)))
+        stages = check_stages([(f"{path.name}: stages.{i + 1}", s.model_dump()) for i, s in enumerate(spec.stages)])
+        definition = spec.model_dump(exclude={"stages"})
+        cmds = [Command(partial(plan_election, spec=definition, actor=actor))]
+        if stages:
+            election = spec.election.id
+            cmds.append(Command(partial(plan_schedule, election=election, stages=stages, actor=actor)))
+        outs = self.writer.append_batch(cmds)
+        for out in outs:
+            if isinstance(out, RekapError):
+                raise out
+        first = outs[0]
+        assert isinstance(first, Appended)
+        return first.entry
 
     def _append(self, what: str, rows: list[list[Any]], actor: str, progress: Progress | None) -> list[Entry]:
         """Rows checked whole, logged BATCH to an entry, ten entries to a transaction."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from copy import copy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from rekap.domain.contest import Contest
 from rekap.domain.fold import Recap, State, Totals
@@ -19,7 +19,7 @@ from rekap.log.commits import Committed
 from rekap.log.writer import LogWriter
 
 #: Entry kinds that change names, the tree or the contests (results and tokens change none of them).
-TREE_KINDS = frozenset({"regions.imported", "election.defined"})
+TREE_KINDS = frozenset({"regions.imported", "election.defined", "schedule.set"})
 
 
 class RegionTree:
@@ -56,11 +56,14 @@ class Structure:
     tree: RegionTree
     contests: dict[str, Contest]
     election_names: dict[str, str]
+    #: each election's stages (id, name, start, end) in date order
+    schedules: dict[str, tuple[tuple[str, str, str, str], ...]] = field(default_factory=dict)
 
 
 def _structure_of(state: State) -> Structure:
     names = {e.id: e.name for e in state.elections.values()}
-    return Structure(state.structure_seq, RegionTree(state.regions.values()), dict(state.contests), names)
+    tree = RegionTree(state.regions.values())
+    return Structure(state.structure_seq, tree, dict(state.contests), names, dict(state.schedules))
 
 
 class ReadModel:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from rekap.domain.errors import UnknownRegion
 from rekap.domain.regions import Region
+from rekap.domain.tps import tps_code
 from rekap.services.read_model import ReadModel, RegionTree
 from rekap.services.views import RegionRef, RegionView, SearchHit
 from rekap.store import regions as stored
@@ -40,19 +43,54 @@ class Regions:
             return stored.stream_urls(conn, codes)
 
     def search(self, q: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
-        """Regions by name or code prefix, TPS by code prefix."""
-        q = q.strip()
+        """Regions by name or code prefix; TPS by code prefix, by number and kelurahan ("TPS 7 Cideng",
+        "cideng 7") or by address. Every hit names the regions above it: many kelurahan share a name."""
+        q = " ".join(q.split())
         if len(q) < 2:
             return []
+        tree = self.model.structure.tree
         out: list[SearchHit] = []
         with self.db.reader.connect() as conn:
-            if q[:2].isdigit():
-                out += [SearchHit("tps", code, f"TPS {code}") for code in stored.tps_codes_starting(conn, q, limit)]
-                out += [_hit(r) for r in stored.regions_with_code_starting(conn, q, limit)]
-            else:
-                out += [_hit(r) for r in stored.regions_named_like(conn, q, limit)]
+            if q[:2].isdigit() and (len(q) == 2 or not q[2].isspace()):
+                out += [self._tps_hit(tree, r) for r in stored.tps_with_code_starting(conn, q, limit)]
+                out += [_hit(tree, r) for r in stored.regions_with_code_starting(conn, q, limit)]
+                return out[:limit]
+            asked = parse_tps_query(q)
+            if asked is not None:
+                number, place = asked
+                kelurahan = [r.code for r in stored.regions_named_like(conn, place, limit, level=4)]
+                codes = [tps_code(k, number) for k in kelurahan]
+                out += [self._tps_hit(tree, r) for r in stored.tps_with_codes(conn, codes)]
+            out += [_hit(tree, r) for r in stored.regions_named_like(conn, q, limit)]
+            if len(out) < limit and len(q) >= 3:
+                out += [self._tps_hit(tree, r) for r in stored.tps_with_address_like(conn, q, limit - len(out))]
         return out[:limit]
 
+    def _tps_hit(self, tree: RegionTree, row: stored.TpsRow) -> SearchHit:
+        kel = tree.regions.get(row.kelurahan)
+        name = f"TPS {row.number:03d} {kel.name}" if kel else f"TPS {row.code}"
+        return SearchHit("tps", row.code, name, None, _names_above(tree, row.kelurahan), row.address)
 
-def _hit(r: Region) -> SearchHit:
-    return SearchHit("region", r.code, r.name, r.level)
+
+_TPS_WORD = re.compile(r"^tps$", re.IGNORECASE)
+
+
+def parse_tps_query(q: str) -> tuple[int, str] | None:
+    """("TPS 7 Cideng" | "cideng 7" | "Cideng TPS 007") → (7, "cideng"): one TPS number and a place name."""
+    words = [w for w in q.split() if not _TPS_WORD.match(w)]
+    numbers = [w for w in words if w.isdigit() and len(w) <= 4]
+    place = " ".join(w for w in words if not (w.isdigit() and len(w) <= 4))
+    if len(numbers) != 1 or len(place) < 2:
+        return None
+    return int(numbers[0]), place
+
+
+def _names_above(tree: RegionTree, code: str) -> str | None:
+    """The names of the regions above `code` up to the province, nearest first (for a TPS: above its
+    kelurahan, whose name is in the TPS's own)."""
+    names = [r.name for r in reversed(tree.ancestors(code)) if r.level >= 1]
+    return ", ".join(names) or None
+
+
+def _hit(tree: RegionTree, r: Region) -> SearchHit:
+    return SearchHit("region", r.code, r.name, r.level, _names_above(tree, r.code))

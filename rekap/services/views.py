@@ -184,6 +184,10 @@ class SearchHit:
     code: str
     name: str
     level: int | None = None  # a region's level (None for a TPS)
+    #: where it is: the names of the regions above it, nearest first ("Gambir, Jakarta Pusat, DKI Jakarta"),
+    #: since many kelurahan share a name nationally
+    parent: str | None = None
+    address: str | None = None  # a TPS's address, where published
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,7 +120,8 @@ def region_values(r: Region) -> Row:
 
 
 def tps_values(x: Tps) -> Row:
-    return (x.code, x.kelurahan, x.number, x.dpt, x.dpt_male, x.dpt_female, x.address, x.lat_e6, x.lon_e6)
+    return (x.code, x.kelurahan, x.number, x.dpt, x.dpt_male, x.dpt_female, x.address, x.lat_e6, x.lon_e6, x.hours,
+            x.access)  # fmt: skip
 
 
 def contest_values(c: Contest) -> Row:

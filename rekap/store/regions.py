@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, func, select, text, true
 
@@ -43,9 +43,38 @@ def stream_urls(conn: Connection, codes: list[str]) -> dict[str, str]:
     return {r.region: r.url for r in rows if r.url}
 
 
-def tps_codes_starting(conn: Connection, prefix: str, limit: int) -> list[str]:
+class TpsRow(NamedTuple):
+    code: str
+    kelurahan: str
+    number: int
+    address: str | None
+
+
+def _tps_rows(conn: Connection, where: Any, limit: int) -> list[TpsRow]:
     c = t.tps.c
-    return list(conn.execute(select(c.code).where(c.code.like(prefix + "%")).order_by(c.code).limit(limit)).scalars())
+    q = select(c.code, c.kelurahan, c.number, c.address).where(where).order_by(c.code).limit(limit)
+    return [TpsRow(*r) for r in conn.execute(q)]
+
+
+def tps_with_code_starting(conn: Connection, prefix: str, limit: int) -> list[TpsRow]:
+    c = t.tps.c  # a range rather than LIKE: the primary key's index answers it (codes sort bytewise)
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return _tps_rows(conn, (c.code >= prefix) & (c.code < after), limit)
+
+
+def tps_with_codes(conn: Connection, codes: list[str]) -> list[TpsRow]:
+    return _tps_rows(conn, t.tps.c.code.in_(codes), len(codes)) if codes else []
+
+
+def tps_with_address_like(conn: Connection, part: str, limit: int) -> list[TpsRow]:
+    """TPS whose address holds `part` (any case). A scan of the TPS table: it stops at `limit` matches."""
+    pattern = "%" + _escaped(part.lower()) + "%"
+    return _tps_rows(conn, func.lower(t.tps.c.address).like(pattern, escape="\\"), limit)
+
+
+def _escaped(part: str) -> str:
+    """`part` with LIKE's % and _ as plain characters."""
+    return part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def regions_with_code_starting(conn: Connection, prefix: str, limit: int) -> list[Region]:
@@ -54,9 +83,26 @@ def regions_with_code_starting(conn: Connection, prefix: str, limit: int) -> lis
     return [Region(r.code, r.name, r.level, r.parent) for r in rows]
 
 
-def regions_named_like(conn: Connection, part: str, limit: int) -> list[Region]:
-    """Regions whose name holds `part` (any case; % and _ in it are plain characters)."""
+def regions_named_like(conn: Connection, part: str, limit: int, level: int | None = None) -> list[Region]:
+    """Regions (of `level`, or any) whose name holds `part` (any case; % and _ in it are plain characters)."""
     c = t.regions.c
-    pattern = "%" + part.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    q = select(t.regions).where(func.lower(c.name).like(pattern, escape="\\")).order_by(c.level, c.name).limit(limit)
+    where: Any = func.lower(c.name).like("%" + _escaped(part.lower()) + "%", escape="\\")
+    if level is not None:
+        where = where & (c.level == level)
+    q = select(t.regions).where(where).order_by(c.level, c.name).limit(limit)
     return [Region(r.code, r.name, r.level, r.parent) for r in conn.execute(q)]
+
+
+def tps_details(conn: Connection, where_kelurahan: str | None = None, code: str | None = None) -> list[Any]:
+    """Every column of the TPS of a kelurahan (by number), or of one TPS."""
+    c = t.tps.c
+    q = select(t.tps)
+    q = q.where(c.code == code) if code is not None else q.where(c.kelurahan == where_kelurahan).order_by(c.number)
+    return list(conn.execute(q))
+
+
+def tps_in_region(conn: Connection, code: str) -> list[Any]:
+    """Every column of the TPS within a region (a kab/kota, a kecamatan, a kelurahan), by code."""
+    c = t.tps.c
+    where = c.kelurahan == code if level_of(code) == 4 else c.kelurahan.like(code + ".%") if code != NATION else true()
+    return list(conn.execute(select(t.tps).where(where).order_by(c.code)))

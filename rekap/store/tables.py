@@ -67,6 +67,8 @@ tps = Table(
     Column("address", Text),
     Column("lat_e6", Integer),
     Column("lon_e6", Integer),
+    Column("hours", String(40)),
+    Column("access", Text),
 )
 
 elections = Table(
@@ -283,4 +285,87 @@ photo_reports = Table(
     Column("actor", String(200), nullable=False),
     Column("at", String(32), nullable=False),
     Column("digitised_seq", BigInteger),  # the submission that typed its numbers in, once there is one
+)
+
+
+# --- election information beside the log: personal data that must never be public in full ---
+# committee members as published (position, name) with their internal contact data; the log holds a count and hash
+committee_members = Table(
+    "committee_members",
+    metadata,
+    Column("body", String(8), primary_key=True),  # ppk, pps, kpps, linmas
+    Column("area", String(24), primary_key=True),  # the kecamatan, kelurahan or TPS it serves
+    Column("seat", SmallInteger, primary_key=True, autoincrement=False),
+    Column("position", String(60), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("phone", String(40)),
+    Column("contact", Text),
+)
+
+# the voter register's versions (DPS, DPT); only the current one's voters are looked up
+register_versions = Table(
+    "register_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(3), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("removed", Integer, nullable=False),
+    Column("imported_at", String(32), nullable=False),
+    Column("imported_by", String(200), nullable=False),
+    Column("current", Boolean, nullable=False),
+)
+
+# one row per voter of a version: the NIK only as its HMAC under a key held outside the database, and its last 4
+register_voters = Table(
+    "register_voters",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("nik_hmac", String(64), primary_key=True),
+    Column("nik_last4", String(4), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("birth_date", String(10), nullable=False),
+    Column("tps", String(24), nullable=False),
+    Index("ix_register_voters_version_tps", "version", "tps"),
+)
+
+# --- officers' health: internal only, deleted after the retention period (`rekap purge health`) ---
+health_declarations = Table(
+    "health_declarations",
+    metadata,
+    Column("officer_ref", String(80), primary_key=True),
+    Column("tps", String(24), nullable=False),
+    Column("age", SmallInteger, nullable=False),
+    Column("conditions", Text, nullable=False),  # JSON list
+    Column("fitness", SmallInteger, nullable=False),
+    Column("risks", Text, nullable=False),  # JSON list of risk codes
+    Column("at", BigInteger, nullable=False),  # seconds since the epoch
+)
+
+duty_checkins = Table(
+    "duty_checkins",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("officer_ref", String(80), nullable=False, index=True),
+    Column("tps", String(24), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("at", BigInteger, nullable=False),
+)
+
+health_alerts = Table(
+    "health_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("officer_ref", String(80), nullable=False, index=True),
+    Column("tps", String(24), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("lat_e6", Integer),
+    Column("lon_e6", Integer),
+    Column("state", String(12), nullable=False),
+    Column("opened_at", BigInteger, nullable=False),
+    Column("changed_at", BigInteger, nullable=False),
+    Column("changed_by", String(200)),
 )

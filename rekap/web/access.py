@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
@@ -85,6 +87,30 @@ class Requires:
 
 def requires(action: str, target: str | None = None) -> Requires:
     return Requires(action, target)
+
+
+@dataclass(frozen=True, slots=True)
+class Acting:
+    """Who acts on an internal route, and under which grant: the name the log and the internal rows give them
+    (never a person's name), the grant's role and the region or TPS it covers."""
+
+    actor: str
+    role: str
+    scope: str
+
+
+def requires_grant(action: str) -> Any:
+    """`Depends` on `requires(action)` that gives the route the grant the caller acts under (the narrowest)."""
+    allowed = requires(action)
+
+    # a default, not Annotated: with postponed annotations FastAPI could not see this local `allowed`
+    async def acting(actor: Actor = Depends(allowed)) -> Acting:
+        grant = grant_for(actor, action, None)
+        if grant is None:  # an anonymous public action has no grant: not one for a route that needs one
+            raise Forbidden(f"none of your grants allows {action}", field="Authorization")
+        return Acting(actor_name(actor), grant.role, grant.scope)
+
+    return Depends(acting)
 
 
 def actor_name(actor: Actor) -> str:

@@ -9,9 +9,10 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 
 from rekap.web import access, problems, sse
-from rekap.web.api import admin, compare, confirmations, photos, public, recaps, submissions
+from rekap.web.api import admin, compare, confirmations, health, info, photos, public, recaps, submissions
 from rekap.web.cache import AnswerCache
 from rekap.web.deps import Services
+from rekap.web.pages import info as info_pages
 from rekap.web.pages import recap_pages
 from rekap.web.pages import routes as pages
 from rekap.web.pages.people import router as people_router
@@ -48,7 +49,7 @@ def create_app(
     for router in (public.router, sse.router, compare.router, recap_pages.router, pages.router):
         app.include_router(router, dependencies=public_read)
     for router in (photos.router, submissions.router, admin.router, confirmations.router, recaps.router,
-                   people_router):  # fmt: skip
+                   info.router, health.router, info_pages.router, people_router):  # fmt: skip
         app.include_router(router)  # each route names its own permission
     pages.mount_static(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # skips text/event-stream

@@ -11,9 +11,13 @@ from fastapi.concurrency import run_in_threadpool
 
 from rekap.domain.errors import Forbidden
 from rekap.log.commits import Listener
+from rekap.services.committees import Committees
 from rekap.services.compare import SourceComparison
 from rekap.services.confirmations import Confirmations
 from rekap.services.contests import Contests
+from rekap.services.directory import Directory
+from rekap.services.finder import TpsFinder
+from rekap.services.health import OfficerHealth
 from rekap.services.people import People
 from rekap.services.photos import Photos
 from rekap.services.problems import Problems
@@ -21,6 +25,8 @@ from rekap.services.public_log import PublicLog
 from rekap.services.real_count import RealCount
 from rekap.services.recaps import Recaps
 from rekap.services.regions import Regions
+from rekap.services.register import VoterRegister
+from rekap.services.schedule import Schedule
 from rekap.services.sessions import Sessions
 from rekap.services.streams import Streams
 from rekap.services.submissions import Submissions
@@ -53,6 +59,12 @@ class Services:
     sessions: Sessions | None = None
     public: bool = True  # False: internal-only mode, nothing without a login
     photo_max_side: int = 2000
+    directory: Directory | None = None
+    schedule: Schedule | None = None
+    committees: Committees | None = None
+    finder: TpsFinder | None = None
+    register: VoterRegister | None = None
+    health: OfficerHealth | None = None
 
 
 def services_of(request: Request) -> Services:

@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass
 from itertools import pairwise
 
-__all__ = ["Atlas", "MapShapes", "Shape"]
+__all__ = ["Atlas", "MapShapes", "Pin", "PinMap", "Shape"]
 
 _GEO_DIR = pathlib.Path(__file__).with_name("geo_data")
 # Number of dot-separated segments in a code -> file holding regions of that depth.
@@ -48,6 +48,24 @@ class MapShapes:
     shapes: tuple[Shape, ...]
     # (x, y, w, h) of inset frames drawn at their own scale; the template should outline them.
     inset_boxes: tuple[tuple[int, int, int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A point on a map (a TPS), in the map's viewBox coordinates."""
+
+    key: str
+    x: int
+    y: int
+
+
+@dataclass(frozen=True)
+class PinMap:
+    """One region drawn alone with points inside it (the TPS of a kelurahan whose coordinates are known)."""
+
+    view_box: str
+    shape: Shape
+    pins: tuple[Pin, ...]
 
 
 @dataclass(frozen=True)
@@ -113,6 +131,29 @@ class Atlas:
                 del self._maps[next(iter(self._maps))]
             self._maps[key] = result
             return result
+
+    def pin_map(self, code: str, points: list[tuple[str, int, int]], width: int = 400) -> PinMap | None:
+        """The region `code` alone, with `points` (key, lat_e6, lon_e6) drawn on it; points outside the region's
+        bounding box (a mistyped coordinate) are left off. None when the region has no polygon."""
+        if not 100 <= width <= 10_000:
+            raise ValueError(f"width out of range: {width}")
+        with self._lock:
+            region = self._level(_depth(code))[0].get(code)
+        if region is None:
+            return None
+        margin = max(2, round(width * _MARGIN))
+        west, south, east, north, kx = _extent([region])
+        inner_w = width - 2 * margin
+        scale = min(inner_w / ((east - west) * kx), _MAX_ASPECT * inner_w / (north - south))
+        height = math.ceil((north - south) * scale) + 2 * margin
+        proj = _fit([region], margin, margin, inner_w, height - 2 * margin)
+        pins = []
+        for key, lat_e6, lon_e6 in points:
+            lat, lon = lat_e6 / 1e6, lon_e6 / 1e6
+            if west <= lon <= east and south <= lat <= north:
+                ((x, y),) = proj.ring(((lon, lat),))
+                pins.append(Pin(key, round(x), round(y)))
+        return PinMap(f"0 0 {width} {height}", _shape(region, proj), tuple(pins))
 
     def _level(self, depth: int) -> tuple[dict[str, _Region], dict[str, list[_Region]]]:
         if depth not in self._regions:

@@ -54,6 +54,9 @@ HANDLERS: dict[str, Handler] = {
     "user.deactivated": people.user_deactivated,
     "contest.locked": people.contest_locked,
     "photos.reported": structure.nothing,  # waits for digitisation in the store's photo_reports
+    "schedule.set": structure.schedule_set,
+    "committees.imported": structure.committees_imported,
+    "register.imported": structure.register_imported,
 }
 
 #: the kinds that change results rather than the layout of the election

@@ -127,6 +127,11 @@ class State:
     streams: dict[str, str] = field(default_factory=dict)
     recaps: dict[tuple[str, str], Recap] = field(default_factory=dict)  # (region, contest): its D-form recap
     confirmed: set[int] = field(default_factory=set)  # seqs of held results an operator confirmed
+    #: each election's stages as (id, name, start, end), in date order
+    schedules: dict[str, tuple[tuple[str, str, str, str], ...]] = field(default_factory=dict)
+    #: the content hash of the committees and of each version of the voter register, as last imported
+    committees_hash: str = ""
+    register_versions: list[tuple[int, str, int, str]] = field(default_factory=list)  # version, kind, rows, hash
     submission_count: int = 0
     tps_seq: dict[str, int] = field(default_factory=dict)  # last submission per TPS: versions TPS answers
     structure_seq: int = 0  # last entry that changed names, TPS, contests or streams rather than results

@@ -116,3 +116,22 @@ def stream_set(state: State, entry: Entry) -> Changes:
 def nothing(state: State, entry: Entry) -> Changes:
     """Entries that change no projection (tokens): recorded in the log, folded into nothing."""
     return Changes()
+
+
+def schedule_set(state: State, entry: Entry) -> Changes:
+    stages = entry.payload["stages"]
+    state.schedules[entry.payload["election"]] = tuple((s["id"], s["name"], s["start"], s["end"]) for s in stages)
+    return Changes()
+
+
+def committees_imported(state: State, entry: Entry) -> Changes:
+    """The names live in an internal table; the log holds their count and hash, the fold the hash."""
+    state.committees_hash = entry.payload["sha256"]
+    return Changes()
+
+
+def register_imported(state: State, entry: Entry) -> Changes:
+    """The register lives in an internal table; its DPT per TPS comes as the tps.imported entries after it."""
+    p = entry.payload
+    state.register_versions.append((p["version"], p["kind"], p["rows"], p["sha256"]))
+    return Changes()

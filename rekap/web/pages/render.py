@@ -115,7 +115,19 @@ def _common(request: Request, loc: Locale, simulated: bool) -> dict[str, Any]:
         "main_topic": None,
         "search_contest": None,
         "query": "",
+        "day_span": lambda stage: _day_span(loc, stage.start, stage.end),
+        "stage": None,
     }
+
+
+def _day_span(loc: Locale, start: str, end: str) -> str:
+    """"4 Mar 2017", or "5 Mar – 1 Apr 2017" for a stage of several days."""
+
+    def day(d: str, year: bool = True) -> str:
+        y, m, dd = d.split("-")
+        return f"{int(dd)} {loc.t(f'month.{int(m)}')}" + (f" {y}" if year else "")
+
+    return day(start) if start == end else f"{day(start, start[:4] != end[:4])} – {day(end)}"
 
 
 def html(request: Request, loc: Locale, template: str, **context: Any) -> bytes:

@@ -15,7 +15,7 @@ from rekap.domain.errors import InvalidInput, NotFound
 from rekap.services.views import json_of
 from rekap.web.cache import Answer
 from rekap.web.deps import Services, ServicesDep, etagged
-from rekap.web.pages import downloads, views
+from rekap.web.pages import downloads, info, views
 from rekap.web.pages.i18n import DEFAULT_LANG, Locale, locale
 from rekap.web.pages.recap_view import recap_rows
 from rekap.web.pages.render import Crumb, cached, html, mount_static, render, replace_query
@@ -65,9 +65,12 @@ async def _region(request: Request, svc: Services, loc: Locale, contest_id: str,
             map_mode=map_mode,
             recap_rows=recap_rows(page.contest, page.recap, loc) if page.recap else [],
             problem_counts=svc.problems.counts(contest_id, code) if svc.problems else {},
+            stage=info.stage_now(svc) if code == page.contest.scope else None,
         )
 
-    body = await cached(request, svc.real_count.region_version(code, contest_id), build, svc.real_count.busy)
+    version = svc.real_count.region_version(code, contest_id)
+    today = svc.schedule.today() if svc.schedule else ""  # the current stage changes at midnight
+    body = await cached(request, (version, today), build, svc.real_count.busy)
     return etagged(request, body, "text/html; charset=utf-8")
 
 
@@ -81,8 +84,9 @@ async def index(request: Request, svc: ServicesDep, loc: LocaleDep, map_mode: Ma
         pages = [views.region_page(svc, c.id, c.scope, loc) for c in contests]
         search_contest = contests[0].id if contests else None
         return render(
-            request, loc, "index.html", pages=pages, topics=[p.topic for p in pages], search_contest=search_contest
-        )
+            request, loc, "index.html", pages=pages, topics=[p.topic for p in pages], search_contest=search_contest,
+            stage=info.stage_now(svc),
+        )  # fmt: skip
 
     return await run_in_threadpool(page)
 
@@ -199,6 +203,7 @@ async def tps(request: Request, tps_code: str, svc: ServicesDep, loc: LocaleDep)
             topics=[page.topic],
             search_contest=page.link_contest,
             crumb_links=crumbs,
+            **info.tps_extras(request, svc, tps_code),
         )
 
     body = await cached(request, svc.real_count.tps_version(tps_code), build, svc.real_count.busy)
@@ -213,12 +218,15 @@ def search(
     results = []
     for hit in svc.regions.search(q):
         if hit.kind == "tps":
-            results.append({"code": hit.code, "name": hit.name, "kind": "TPS", "href": loc.href(f"/tps/{hit.code}")})
+            results.append({"code": hit.code, "name": hit.name, "kind": "TPS", "href": loc.href(f"/tps/{hit.code}"),
+                            "parent": hit.parent, "address": hit.address})  # fmt: skip
             continue
         contest = views.contest_for(contests, hit.code)
         if contest:
             href = loc.href(f"/c/{contest.id}/r/{hit.code}")
-            results.append({"code": hit.code, "name": hit.name, "kind": loc.t(f"level.{hit.level}"), "href": href})
+            kind = loc.t(f"level.{hit.level}")
+            results.append({"code": hit.code, "name": hit.name, "kind": kind, "href": href, "parent": hit.parent,
+                            "address": None})  # fmt: skip
     search_contest = contests[0].id if contests else None
     return render(request, loc, "search.html", query=q, results=results, search_contest=search_contest)
 

@@ -204,6 +204,12 @@
         const kind = document.createElement("small");
         kind.textContent = item.kind === "tps" ? " TPS" : " " + (msgs["level_" + item.level] || "");
         a.append(kind);
+        if (item.parent) {  // many kelurahan share a name: say where this one is
+          const where = document.createElement("small");
+          where.className = "where";
+          where.textContent = item.parent;
+          a.append(where);
+        }
         li.append(a);
         list.append(li);
       }

@@ -1,0 +1,114 @@
+// The health coordinator's dashboard: reads /api/v1/health/dashboard with the coordinator's token and reads it
+// again whenever /api/v1/health/events says something changed (an SSE stream read by fetch: it needs a header).
+(() => {
+  "use strict";
+  const root = document.querySelector("[data-health]");
+  const login = document.querySelector("[data-health-login]");
+  if (!root || !login) return;
+  const msgs = JSON.parse(document.getElementById("msgs").textContent);
+  const m = (k) => msgs["health." + k] || k;
+  const $ = (sel) => root.querySelector(sel);
+  let token = sessionStorage.getItem("rekap-health-token") || "";
+  const auth = () => ({ Authorization: "Bearer " + token });
+  const minutes = (n) => `${Math.floor(n / 60)} ${m("h")} ${n % 60} ${m("min")}`;
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function show(d) {
+    const counts = $("[data-health-counts]");
+    counts.replaceChildren(...["open", "acknowledged", "resolved"].map((s) => {
+      const b = el("p", "count " + s);
+      b.append(el("b", "", String(d.counts[s] || 0)), " " + m("state_" + s));
+      return b;
+    }));
+    const list = $("[data-health-alerts]");
+    list.replaceChildren(...d.alerts.map((a) => {
+      const li = el("li", "alert " + a.state);
+      li.dataset.alert = a.id;
+      li.dataset.kind = a.kind;
+      li.append(el("b", "", m("kind_" + a.kind)), " · " + a.officer_ref + " · TPS " + a.tps);
+      li.append(el("br"), el("span", "small muted", m("state_" + a.state) + (a.detail ? " · " + a.detail : "")));
+      if (a.lat_e6 !== null && a.lon_e6 !== null) {
+        li.append(el("br"), el("span", "small", `${(a.lat_e6 / 1e6).toFixed(6)}, ${(a.lon_e6 / 1e6).toFixed(6)}`));
+      }
+      for (const action of a.state === "open" ? ["acknowledge", "resolve"] : a.state === "acknowledged" ? ["resolve"] : []) {
+        const btn = el("button", "btn small", m(action));
+        btn.type = "button";
+        btn.addEventListener("click", () => act(a.id, action));
+        li.append(" ", btn);
+      }
+      return li;
+    }));
+    if (!d.alerts.length) list.append(el("li", "muted", m("no_alerts")));
+    $("[data-health-officers]").replaceChildren(...d.officers.map((o) => {
+      const tr = el("tr", o.continuous_minutes >= d.limit_minutes ? "over" : "");
+      tr.append(el("td", "", o.officer_ref + (o.risks.length ? " ⚠" : "")), el("td", "", o.tps),
+        el("td", "num", o.on_duty ? minutes(o.continuous_minutes) : "–"), el("td", "num", minutes(o.total_minutes)));
+      return tr;
+    }));
+    $("[data-health-status]").textContent = `${root.dataset.limitLabel}: ${d.limit_minutes / 60} ${m("h")}`;
+  }
+
+  async function load() {
+    const res = await fetch("/api/v1/health/dashboard", { headers: auth() });
+    if (res.status === 401 || res.status === 403) { stopWith(m("denied")); return false; }
+    if (res.ok) show(await res.json());
+    return res.ok;
+  }
+
+  function stopWith(text) {
+    sessionStorage.removeItem("rekap-health-token");
+    root.hidden = true;
+    login.hidden = false;
+    const p = login.querySelector(".notice") || login.appendChild(el("p", "notice small"));
+    p.textContent = text;
+  }
+
+  async function act(id, action) {
+    await fetch(`/api/v1/health/alerts/${id}/${action}`, { method: "POST", headers: auth() });
+    load();
+  }
+
+  async function listen() {
+    for (;;) {
+      try {
+        const res = await fetch("/api/v1/health/events", { headers: auth() });
+        if (!res.ok) return;
+        const reader = res.body.getReader();
+        const decoder = new TextDecoder();
+        let buf = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += decoder.decode(value, { stream: true });
+          let cut;
+          while ((cut = buf.indexOf("\n\n")) >= 0) {
+            const block = buf.slice(0, cut);
+            buf = buf.slice(cut + 2);
+            if (block.includes("event: change")) load();
+          }
+        }
+      } catch (err) { /* the connection dropped: open it again */ }
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+
+  async function start() {
+    login.hidden = true;
+    root.hidden = false;
+    if (await load()) listen();
+  }
+
+  login.addEventListener("submit", (e) => {
+    e.preventDefault();
+    token = login.querySelector("input").value.trim();
+    sessionStorage.setItem("rekap-health-token", token);
+    start();
+  });
+  if (token) start();
+})();

@@ -77,8 +77,11 @@ class Requires:
             request.state.private = True
         target = request.path_params.get(self.target) if self.target else None
         if may(actor, self.action, target, public=svc.public):
-            if request.method not in ("GET", "HEAD") and not hasattr(request.state, "token"):
-                await check_csrf(request)  # a browser's write: cookies alone must not be enough
+            # a browser's write: cookies alone must not be enough. An anonymous public action (find my TPS) has no
+            # session to ride on, so nothing to forge; the login form keeps its token (login CSRF)
+            anonymous_public = not actor.logged_in and perm.anonymous and not perm.always
+            if request.method not in ("GET", "HEAD") and not hasattr(request.state, "token") and not anonymous_public:
+                await check_csrf(request)
             return actor
         if not actor.logged_in:
             raise LoginRequired("log in first", field="Authorization")

@@ -46,10 +46,10 @@ def create_app(
     problems.install(app)
     access.install(app)
     public_read = [Depends(access.requires("public.read"))]  # every public read; a login in internal-only mode
-    for router in (public.router, sse.router, compare.router, recap_pages.router, pages.router):
+    for router in (public.router, sse.router, compare.router, recap_pages.router, info_pages.router, pages.router):
         app.include_router(router, dependencies=public_read)
     for router in (photos.router, submissions.router, admin.router, confirmations.router, recaps.router,
-                   info.router, health.router, info_pages.router, people_router):  # fmt: skip
+                   info.router, health.router, people_router):  # fmt: skip
         app.include_router(router)  # each route names its own permission
     pages.mount_static(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # skips text/event-stream

@@ -7,7 +7,7 @@ import csv
 import io
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from rekap.domain.errors import NotFound
@@ -17,8 +17,12 @@ from rekap.services.directory import DirectoryView, TpsInfo
 from rekap.services.register import RegisterStats
 from rekap.services.schedule import Schedule
 from rekap.services.views import json_of
+from rekap.web import access
 from rekap.web.access import Acting, requires_grant
 from rekap.web.deps import Services, ServicesDep, public_json
+
+#: a public read (a login in internal-only mode); the lookup too, which changes nothing
+PUBLIC_READ = [Depends(access.requires("public.read"))]
 
 router = APIRouter(prefix="/api/v1", tags=["information"])
 T = TypeVar("T")
@@ -59,12 +63,12 @@ def schedule_view(schedule: Schedule, election: str) -> dict[str, Any]:
     }
 
 
-@router.get("/tps-directory/{region_code}", response_model=DirectoryView)
+@router.get("/tps-directory/{region_code}", response_model=DirectoryView, dependencies=PUBLIC_READ)
 def get_directory(request: Request, region_code: str, svc: ServicesDep) -> Response:
     return public_json(request, need(svc.directory).region(region_code), max_age=30)
 
 
-@router.get("/tps/{tps_code}/info")
+@router.get("/tps/{tps_code}/info", dependencies=PUBLIC_READ)
 def get_tps_info(request: Request, tps_code: str, svc: ServicesDep) -> Response:
     info = need(svc.directory).tps(tps_code)
     members = committee_for(svc, info)
@@ -77,12 +81,12 @@ def committee_for(svc: Services, info: TpsInfo) -> list[PublicMember]:
     return need(svc.committees).public_of([info.code, kel, kel.rsplit(".", 1)[0]])
 
 
-@router.get("/elections/{election_id}/schedule")
+@router.get("/elections/{election_id}/schedule", dependencies=PUBLIC_READ)
 def get_schedule(request: Request, election_id: str, svc: ServicesDep) -> Response:
     return public_json(request, schedule_view(need(svc.schedule), election_id), max_age=60)
 
 
-@router.post("/find-my-tps", response_model=FoundTps, responses={404: {}, 429: {}})
+@router.post("/find-my-tps", response_model=FoundTps, responses={404: {}, 429: {}}, dependencies=PUBLIC_READ)
 def find_my_tps(request: Request, body: FindIn, svc: ServicesDep) -> Response:
     """A voter's TPS from their NIK and birth date (or name). Nothing else is ever answered about the register;
     a miss is a 404 whether the NIK is unknown or the birth date is wrong."""

@@ -19,7 +19,7 @@ from rekap.domain.log import canonical
 from rekap.domain.photo_reports import plan_photos_reported
 from rekap.domain.result import Result
 from rekap.domain.rules import Finding
-from rekap.domain.submission import Submission, plan_submission
+from rekap.domain.submission import Submission, facts_of, plan_submission
 from rekap.log.commands import Appended, Command, IdempotencyKey, Replayed
 from rekap.log.handoff import NOT_REACHED, WriterClient
 from rekap.log.writer import LogWriter
@@ -76,6 +76,11 @@ class Submissions:
         self.rejecting = frozenset(rejecting)  # source kinds whose broken forms are refused, not flagged
         self.photo_required = frozenset(photo_required)  # source kinds that must send at least one photo
         self.handoff = handoff  # this machine's log writer, when another process writes
+
+    def facts(self, tps: str, contest: str) -> dict[str, int | None]:
+        """What the rules know of a TPS in a contest (the `tps.…` terms), for a field form checking as it is typed."""
+        f = facts_of(self.writer.state, tps, contest)
+        return {"dpt": f.dpt, "reserve": f.reserve, "ballots": f.ballots, "max_ballots": f.max_ballots}
 
     def submit(self, token: Caller, sub: Submission, idempotency_key: str | None = None) -> Receipt:
         cmd = self._command(token, sub, idempotency_key, self._corrected_key(sub))

@@ -289,6 +289,7 @@ def report_data(tps_code: str, svc: ServicesDep, actor: ReportingHere) -> Respon
                 "name": c.name,
                 "locked": c.id in locked,
                 "candidates": [{"number": k.number, "names": k.names} for k in c.candidates],
+                "facts": svc.submissions.facts(tps_code, c.id),  # the rules' `tps.…` terms in this contest
             }
             for c in contests_of(svc, detail.kelurahan.code)
         ],

@@ -33,9 +33,9 @@
   const all = () => store("readonly", (s) => s.getAll());
 
   // --- the rules, as the server defines them --------------------------------------------------------------
-  function term(name, r) {
+  function term(name, r, facts) {
     if (name === "votes") return Object.values(r.votes).reduce((a, b) => a + b, 0);
-    if (name.startsWith("tps.")) return data.tps[name.slice(4)];
+    if (name.startsWith("tps.")) return facts[name.slice(4)];
     return r[name];
   }
   function fieldsOf(field, r) {
@@ -45,10 +45,12 @@
     return out;
   }
   const OPS = { "==": (a, b) => a === b, "<=": (a, b) => a <= b, ">=": (a, b) => a >= b };
-  function findings(r) {
+  function findings(r, facts) {
     const out = [];
     for (const rule of data.rules.rules) {
-      const expected = rule.terms.reduce((s, t) => s + term(t, r), 0);
+      const terms = rule.terms.map((t) => term(t, r, facts));
+      if (terms.some((v) => v === null || v === undefined || Number.isNaN(v))) continue; // unknown: not checked
+      const expected = terms.reduce((s, v) => s + v, 0);
       for (const [name, got] of fieldsOf(rule.field, r)) {
         if (got === null || Number.isNaN(got)) continue;
         if (!OPS[rule.op](got, expected)) out.push({ rule: rule.id, field: name, expected, got, severity: rule.severity });
@@ -75,7 +77,8 @@
       const input = form.querySelector(`[name="${name}"]`);
       return input && input.value.trim() !== "";
     };
-    const found = findings(r).filter((f) => typed(f.field));
+    const contest = data.contests.find((c) => c.id === form.dataset.contest);
+    const found = findings(r, (contest && contest.facts) || {}).filter((f) => typed(f.field));
     form.querySelectorAll("[data-finding-for]").forEach((p) => {
       const mine = found.filter((f) => f.field === p.dataset.findingFor);
       p.hidden = mine.length === 0;

@@ -38,6 +38,7 @@ from rekap.store.photo_files import PhotoFiles
 from rekap.web import serving
 from rekap.web.app import create_app
 from rekap.web.deps import Services
+from rekap.web.guard import WebLimits
 
 Progress = Callable[[int, int], None]
 #: "module:function" that builds the app: called with the instance in one process, with nothing in a worker
@@ -103,7 +104,12 @@ class Rekap:
             for fn in then:
                 fn()
 
-        return create_app(self.web_services(), started, self.stop)
+        return create_app(self.web_services(), started, self.stop, self.web_limits())
+
+    def web_limits(self) -> WebLimits:
+        s = self.settings
+        return WebLimits(s.max_body_bytes, s.max_photo_bytes, s.max_reads, s.auth_failures, s.auth_window,
+                         s.access_log)  # fmt: skip
 
     def start(self) -> None:
         """Before the first request: fold the log and copy the read model (a first read would do it on the event

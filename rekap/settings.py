@@ -22,6 +22,17 @@ class Settings:
     simulated: bool = False
     #: where this machine's log writer listens (`rekap serve --workers N`); None: this process writes itself
     writer_socket: Path | None = None
+    #: a JSON request body's cap (photos have max_photo_bytes); larger ones get a 413 before they are read
+    max_body_bytes: int = 64 * 1024
+    #: reads one worker answers at once; beyond, a fast 503 (submissions and photo uploads are never refused)
+    max_reads: int = 512
+    #: failed token checks per client address or token prefix in `auth_window` seconds, then 429
+    auth_failures: int = 20
+    auth_window: int = 60
+    access_log: bool = True
+    #: seconds a connection may take to send its request headers, or stay idle between requests (keep-alive)
+    header_timeout: int = 10
+    idle_timeout: int = 5
 
     @property
     def db_url(self) -> str:
@@ -48,4 +59,11 @@ class Settings:
                 else DEFAULT_REJECTING_SOURCES
             ),
             writer_socket=Path(writer) if writer else None,
+            max_body_bytes=int(env.get("REKAP_MAX_BODY_BYTES", 64 * 1024)),
+            max_reads=int(env.get("REKAP_MAX_READS", 512)),
+            auth_failures=int(env.get("REKAP_AUTH_FAILURES", 20)),
+            auth_window=int(env.get("REKAP_AUTH_WINDOW", 60)),
+            access_log=env.get("REKAP_ACCESS_LOG", "1").lower() not in ("0", "false", "no", "off"),
+            header_timeout=int(env.get("REKAP_HEADER_TIMEOUT", 10)),
+            idle_timeout=int(env.get("REKAP_IDLE_TIMEOUT", 5)),
         )

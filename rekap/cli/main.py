@@ -41,7 +41,7 @@ def main(
 def init() -> None:
     """Create the database (or bring its schema up to date)."""
     with instance(create=True) as rekap:
-        console.print(f"database ready: {rekap.db.url}")
+        console.print(f"database ready: {rekap.db.shown_url}")
 
 
 @import_app.command("regions")
@@ -118,7 +118,7 @@ def serve(
     """Run the HTTP API and public pages."""
     with instance(create=True) as rekap:
         rekap.check_workers(workers)
-        console.print(f"rekap serving {rekap.db.url} on http://{host}:{port}/ with {workers} worker(s)")
+        console.print(f"rekap serving {rekap.db.shown_url} on http://{host}:{port}/ with {workers} worker(s)")
         rekap.serve(host, port, workers)
 
 

@@ -145,3 +145,21 @@ ALL_ERRORS: tuple[type[RekapError], ...] = (
     ChainBroken,
     WriterUnavailable,
 )
+
+
+class BodyTooLarge(RekapError):
+    slug, status, title = "body-too-large", 413, "Request body too large"
+
+
+class TooManyAttempts(RekapError):
+    """Too many failed authentications from this address or for this token prefix: wait `retry_after` seconds."""
+
+    slug, status, title = "too-many-attempts", 429, "Too many failed attempts"
+
+
+class Busy(RekapError):
+    """The server is answering as many reads as it may at once: try again in a moment (submissions never get this)."""
+
+    slug, status, title = "busy", 503, "Server busy"
+
+ALL_ERRORS = (*ALL_ERRORS, BodyTooLarge, TooManyAttempts, Busy)

@@ -8,17 +8,21 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 
-from rekap.web import problems, sse
+from rekap.web import docs, problems, sse
 from rekap.web.api import admin, photos, public, submissions
 from rekap.web.cache import AnswerCache
 from rekap.web.deps import Services
+from rekap.web.guard import Guard, WebLimits
 from rekap.web.pages import routes as pages
+from rekap.web.throttle import AuthThrottle
 
 
 def create_app(
     svc: Services,
     started: Callable[[], None] = lambda: None,
     stopping: Callable[[], Awaitable[None]] | None = None,
+    limits: WebLimits | None = None,
+    throttle: AuthThrottle | None = None,
 ) -> FastAPI:
     """`started` runs before the first request is taken, `stopping` after the last (the composition root's)."""
 
@@ -33,7 +37,7 @@ def create_app(
         title="rekap",
         version="1",
         summary="Election real count: TPS results with C1 photos, a hash-chained log, live totals at every tier.",
-        docs_url="/docs",
+        docs_url=None,  # served by rekap.web.docs, without a CDN
         openapi_url="/openapi.json",
         redoc_url=None,
         lifespan=lifespan,
@@ -44,7 +48,12 @@ def create_app(
     for router in (public.router, sse.router, photos.router, submissions.router, admin.router, pages.router):
         app.include_router(router)
     pages.mount_static(app)
+    docs.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # skips text/event-stream
+    limits = limits or WebLimits()
+    throttle = throttle or AuthThrottle(limits.auth_failures, limits.auth_window)
+    app.state.throttle = throttle
+    app.add_middleware(Guard, tokens=svc.tokens, limits=limits, throttle=throttle)  # outermost: sees every request
     if svc.simulated:
 
         @app.middleware("http")

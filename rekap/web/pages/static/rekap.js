@@ -110,6 +110,7 @@
       img.style.transform = s === 1 ? "" : `translate(${x}px, ${y}px) scale(${s})`;
       stage.classList.toggle("zoomed", s > 1);
       if (s > 1.6 && img.dataset.full) { // sharper pixels only once someone looks closely
+        img.removeAttribute("srcset"); // else the browser keeps the srcset's pick over src
         img.src = img.dataset.full;
         delete img.dataset.full;
       }

@@ -9,7 +9,9 @@ SIGTERM or Ctrl-C, and is the log writer they hand submissions to (rekap/log/han
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -25,6 +27,8 @@ from rekap.domain.errors import InvalidInput
 logger = logging.getLogger(__name__)
 RESTART_AFTER = 2.0  # seconds since a worker's start before it is started again
 STOP_SECONDS = 10  # a worker's graceful shutdown (2 s) and then some, before it is killed
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+PARENT_WATCH_SECONDS = 1.0
 
 
 def listening(host: str, port: int, count: int) -> list[socket.socket]:
@@ -58,7 +62,7 @@ class Workers:
 
     def _start(self, i: int) -> None:
         fd = self.sockets[i].fileno()
-        cmd = [sys.executable, "-m", "rekap.web.serving", self.factory, str(fd)]
+        cmd = [sys.executable, "-m", "rekap.web.serving", self.factory, str(fd), str(os.getpid())]
         self.procs[i] = subprocess.Popen(cmd, env=self.env, pass_fds=(fd,))
         self.started_at[i] = time.monotonic()
 
@@ -97,6 +101,26 @@ class Workers:
                 p.wait()
 
 
+def die_with_parent(parent: int) -> None:
+    """End this worker when the process that started it ends, even by `kill -9` (it cannot stop its workers
+    then): the kernel sends SIGTERM on Linux (PR_SET_PDEATHSIG), and a watch thread notices elsewhere. Orphans
+    kept answering on the port with a writer that no longer existed."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        except (OSError, AttributeError):
+            logger.warning("prctl(PR_SET_PDEATHSIG) unavailable: only the parent watch ends this worker")
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_WATCH_SECONDS)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def worker(factory: str, fd: int) -> None:
     """One worker on an inherited socket. Not `uvicorn --fd`: that takes every descriptor for a Unix socket,
     so TCP_NODELAY is never set and small answers wait ~40 ms for the client's delayed ACK."""
@@ -105,4 +129,5 @@ def worker(factory: str, fd: int) -> None:
 
 
 if __name__ == "__main__":
+    die_with_parent(int(sys.argv[3]))
     worker(sys.argv[1], int(sys.argv[2]))

@@ -19,6 +19,7 @@ from rekap.log.handoff import WriterClient, log_writer
 from rekap.log.rebuild import Rebuilt, rebuild
 from rekap.log.writer import LogWriter, settle_heap
 from rekap.services import export, verify
+from rekap.services.checkpoints import Checkpoint, Signer, latest_kept
 from rekap.services.contests import Contests
 from rekap.services.imports import Imports
 from rekap.services.photos import Photos
@@ -65,12 +66,13 @@ class Rekap:
             self.read_model, self.contests, db, settings.simulated, self.writer.entries_per_second
         )
         self.tps = TpsResults(self.read_model, db, self.async_reads, settings.simulated)
-        self.public_log = PublicLog(db)
+        self.signer = Signer(settings.checkpoint_key_file)
+        self.public_log = PublicLog(db, self.signer)
         self.submissions = Submissions(self.writer, db, settings.rejecting_sources, self.handoff)
         self.photos = Photos(db, self.files, settings.max_photo_bytes, settings.max_photo_pixels)
         self.streams = Streams(self.writer)
         self.imports = Imports(self.writer)
-        self.publisher = Publisher(db, self.contests, settings.simulated)
+        self.publisher = Publisher(db, self.contests, settings.simulated, self.signer, settings.checkpoints_dir)
         self._follower: Follower | None = None
 
     @classmethod
@@ -80,6 +82,7 @@ class Rekap:
         db = connect(settings.db_url)
         if create:
             migrate(db)
+            Signer(settings.checkpoint_key_file).ensure()
         elif not is_initialised(db):
             db.dispose()
             raise InvalidInput(f"no rekap database at {settings.db_url}; run `rekap init` first", field="db")
@@ -160,8 +163,11 @@ class Rekap:
     def rebuild(self, progress: Progress | None = None, parts: int = 1) -> Rebuilt:
         return rebuild(self.writer, progress, parts)
 
-    def verify(self, progress: Progress | None = None) -> verify.VerifyReport:
-        return verify.verify_local(self.db, self.files, progress)
+    def verify(self, progress: Progress | None = None, checkpoint: Checkpoint | None = None) -> verify.VerifyReport:
+        """Given no checkpoint, the newest one this instance published (if any) is checked."""
+        checkpoint = checkpoint or latest_kept(self.settings.checkpoints_dir)
+        trusted = self.signer.public_key if self.signer.available else None
+        return verify.verify_local(self.db, self.files, progress, checkpoint, trusted)
 
     def export(self, directory: Path, progress: Progress | None = None) -> dict[str, Any]:
         return export.export(self.db, self.files, directory, self.settings.simulated, progress)

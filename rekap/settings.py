@@ -33,6 +33,17 @@ class Settings:
     #: seconds a connection may take to send its request headers, or stay idle between requests (keep-alive)
     header_timeout: int = 10
     idle_timeout: int = 5
+    #: the Ed25519 key that signs checkpoints of the log head; outside the database (default: in the data dir)
+    checkpoint_key: Path | None = None
+
+    @property
+    def checkpoint_key_file(self) -> Path:
+        return self.checkpoint_key or self.data_dir / "checkpoint.key"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        """Where this instance keeps the checkpoints it published."""
+        return self.data_dir / "checkpoints"
 
     @property
     def db_url(self) -> str:
@@ -66,4 +77,5 @@ class Settings:
             access_log=env.get("REKAP_ACCESS_LOG", "1").lower() not in ("0", "false", "no", "off"),
             header_timeout=int(env.get("REKAP_HEADER_TIMEOUT", 10)),
             idle_timeout=int(env.get("REKAP_IDLE_TIMEOUT", 5)),
+            checkpoint_key=Path(env["REKAP_CHECKPOINT_KEY"]) if env.get("REKAP_CHECKPOINT_KEY") else None,
         )

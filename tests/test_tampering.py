@@ -79,12 +79,12 @@ CASES = {
     "log hash edited": lambda r: edit(r, update(t.log).where(t.log.c.seq == 3).values(hash="f" * 64)),
     "log head moved back": lambda r: edit(r, update(t.log_head).values(seq=t.log_head.c.seq - 1)),
     "totals edited": lambda r: edit(r, update(t.totals).where(t.totals.c.region == "31").values(
-        valid=t.totals.c.valid + 1000)),  # fmt: skip
+        valid=t.totals.c.valid + 1000)),
     "totals row deleted": lambda r: edit(r, delete(t.totals).where(t.totals.c.region == "31.71.01")),
     "accepted edited": lambda r: edit(r, update(t.accepted).values(valid=t.accepted.c.valid + 1)),
     "accepted deleted": lambda r: edit(r, delete(t.accepted).where(t.accepted.c.seq == last_result_seq(r))),
     "submission edited": lambda r: edit(r, update(t.submissions).where(t.submissions.c.seq == last_result_seq(r))
-                                        .values(source_kind="operator")),  # fmt: skip
+                                        .values(source_kind="operator")),
     "submission deleted": lambda r: edit(r, delete(t.submissions).where(t.submissions.c.seq == last_result_seq(r))),
     "tps register edited": lambda r: edit(r, update(t.tps).where(t.tps.c.code.like("31.71.01%")).values(dpt=9999)),
     "token made admin": lambda r: edit(r, update(t.tokens).values(role="admin", scope="ID")),
@@ -93,10 +93,10 @@ CASES = {
     "photo original swapped": lambda r: r.files.original_path(first_photo(r)).write_bytes(b"other bytes"),
     "photo original deleted": lambda r: r.files.original_path(first_photo(r)).unlink(),
     "public photo copy swapped": lambda r: r.files.public_path(first_photo(r), "view").write_bytes(
-        r.files.public_path(table_rows(r, t.photos)[1][0], "view").read_bytes()),  # fmt: skip
+        r.files.public_path(table_rows(r, t.photos)[1][0], "view").read_bytes()),
     "last entries cut, head reset, rebuilt": lambda r: (cut_last(r, 3), r.rebuild()),
     "history re-hashed from mid-log, rebuilt": lambda r: (rehash_from(r, last_result_seq(r) - 2, votes_plus_one),
-                                                         r.rebuild()),  # fmt: skip
+                                                         r.rebuild()),
     "region renamed": lambda r: edit(r, update(t.regions).where(t.regions.c.code == "31.71").values(name="X")),
 }
 

@@ -140,7 +140,9 @@ class Rekap:
         process of its own and this process is their log writer."""
         build: Callable[..., FastAPI] = import_from_string(factory)
         if workers == 1:
-            uvicorn.run(build(self), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+            serving.log_to_stderr()
+            options = serving.uvicorn_options(self.settings.header_timeout, self.settings.idle_timeout)
+            uvicorn.run(build(self), host=host, port=port, **options)
             return
         self.check_workers(workers)
         sockets = serving.listening(host, port, workers)
@@ -152,7 +154,8 @@ class Rekap:
                 "REKAP_DATA_DIR": str(self.settings.data_dir),
                 "REKAP_WRITER_SOCKET": str(server.path),
             }
-            serving.Workers(factory, sockets, env).run()
+            timeouts = (self.settings.header_timeout, self.settings.idle_timeout)
+            serving.Workers(factory, sockets, env, timeouts).run()
 
     def check_workers(self, workers: int) -> None:
         if workers > 1 and self.db.is_sqlite:

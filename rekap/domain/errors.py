@@ -162,4 +162,8 @@ class Busy(RekapError):
 
     slug, status, title = "busy", 503, "Server busy"
 
-ALL_ERRORS = (*ALL_ERRORS, BodyTooLarge, TooManyAttempts, Busy)
+class BodyTooSlow(RekapError):
+    slug, status, title = "body-too-slow", 408, "Request body too slow"
+
+
+ALL_ERRORS = (*ALL_ERRORS, BodyTooLarge, TooManyAttempts, Busy, BodyTooSlow)

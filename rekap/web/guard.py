@@ -7,6 +7,7 @@ A pure ASGI middleware (not Starlette's BaseHTTPMiddleware, which copies every a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rekap.domain.errors import BodyTooLarge, Busy, PhotoTooLarge, RekapError, Unauthorized
+from rekap.domain.errors import BodyTooLarge, BodyTooSlow, Busy, PhotoTooLarge, RekapError, Unauthorized
 from rekap.services.tokens import Tokens
 from rekap.web.problems import from_error
 from rekap.web.throttle import AuthThrottle
@@ -52,6 +53,7 @@ class WebLimits:
     auth_failures: int = 20  # failed token checks per address or token prefix per window
     auth_window: float = 60.0
     access_log: bool = True
+    body_timeout: float = 30.0  # seconds a request body may pause between two chunks
 
 
 class Guard:
@@ -108,7 +110,8 @@ class Guard:
                 await self._authenticate(scope)
             photo = path.startswith(PHOTO_PATHS)
             limit = self.limits.max_photo_bytes if photo else self.limits.max_body_bytes
-            body = await self._read_body(scope, receive, limit, PhotoTooLarge if photo else BodyTooLarge)
+            body = await self._read_body(scope, receive, limit, PhotoTooLarge if photo else BodyTooLarge,
+                                         self.limits.body_timeout)  # fmt: skip
         except RekapError as err:
             await from_error(err)(scope, receive, send)
             return
@@ -127,7 +130,9 @@ class Guard:
             raise
 
     @staticmethod
-    async def _read_body(scope: Scope, receive: Receive, limit: int, too_large: type[RekapError]) -> bytes:
+    async def _read_body(
+        scope: Scope, receive: Receive, limit: int, too_large: type[RekapError], timeout: float
+    ) -> bytes:
         """The whole body, refused as soon as it is known to exceed `limit`: by its Content-Length before a byte
         is read, else by counting while it arrives (each chunk waits on the network, not on the event loop)."""
         declared = _header(scope, b"content-length")
@@ -136,7 +141,10 @@ class Guard:
         chunks: list[bytes] = []
         size = 0
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), timeout)
+            except TimeoutError:
+                raise BodyTooSlow(f"no part of the body came for {timeout:g} s", field="body") from None
             if message["type"] == "http.disconnect":
                 break
             chunk = message.get("body", b"")

@@ -19,10 +19,12 @@ import sys
 import threading
 import time
 from types import FrameType
+from typing import Any
 
 import uvicorn
 
 from rekap.domain.errors import InvalidInput
+from rekap.web.timeouts import with_header_timeout
 
 logger = logging.getLogger(__name__)
 RESTART_AFTER = 2.0  # seconds since a worker's start before it is started again
@@ -52,8 +54,11 @@ def _listening(host: str, port: int) -> socket.socket:
 class Workers:
     """One Uvicorn process per socket, kept running until this process is told to stop."""
 
-    def __init__(self, factory: str, sockets: list[socket.socket], env: dict[str, str]) -> None:
+    def __init__(
+        self, factory: str, sockets: list[socket.socket], env: dict[str, str], timeouts: tuple[float, float] = (10, 5)
+    ) -> None:
         self.factory = factory
+        self.timeouts = timeouts
         self.sockets = sockets
         self.env = env
         self.procs: list[subprocess.Popen[bytes] | None] = [None] * len(sockets)
@@ -62,7 +67,8 @@ class Workers:
 
     def _start(self, i: int) -> None:
         fd = self.sockets[i].fileno()
-        cmd = [sys.executable, "-m", "rekap.web.serving", self.factory, str(fd), str(os.getpid())]
+        cmd = [sys.executable, "-m", "rekap.web.serving", self.factory, str(fd), str(os.getpid()),
+               *(str(t) for t in self.timeouts)]  # fmt: skip
         self.procs[i] = subprocess.Popen(cmd, env=self.env, pass_fds=(fd,))
         self.started_at[i] = time.monotonic()
 
@@ -121,13 +127,36 @@ def die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def worker(factory: str, fd: int) -> None:
+def uvicorn_options(header_timeout: float, idle_timeout: float) -> dict[str, Any]:
+    """How every rekap server runs Uvicorn: headers within `header_timeout` s, a kept-alive connection closed
+    after `idle_timeout` s idle, rekap's own access log (rekap.web.guard) instead of Uvicorn's."""
+    return {
+        "http": with_header_timeout(header_timeout),
+        "timeout_keep_alive": idle_timeout,
+        "log_level": "warning",
+        "access_log": False,
+        "timeout_graceful_shutdown": 2,
+    }
+
+
+def log_to_stderr() -> None:
+    """rekap's own loggers (access log, failed token checks, warnings) to stderr, one line each."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger("rekap")
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    root.propagate = False
+
+
+def worker(factory: str, fd: int, header_timeout: float = 10, idle_timeout: float = 5) -> None:
     """One worker on an inherited socket. Not `uvicorn --fd`: that takes every descriptor for a Unix socket,
     so TCP_NODELAY is never set and small answers wait ~40 ms for the client's delayed ACK."""
-    config = uvicorn.Config(factory, factory=True, log_level="warning", access_log=False, timeout_graceful_shutdown=2)
+    log_to_stderr()
+    config = uvicorn.Config(factory, factory=True, **uvicorn_options(header_timeout, idle_timeout))
     uvicorn.Server(config).run(sockets=[socket.socket(fileno=fd)])
 
 
 if __name__ == "__main__":
     die_with_parent(int(sys.argv[3]))
-    worker(sys.argv[1], int(sys.argv[2]))
+    worker(sys.argv[1], int(sys.argv[2]), float(sys.argv[4]), float(sys.argv[5]))

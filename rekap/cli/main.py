@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from rekap.cli import gen
 from rekap.cli.common import Opts, actor, console, err_console, fail, instance, progress
@@ -64,7 +64,8 @@ def import_tps(file: Path) -> None:
 
 @import_app.command("election")
 def import_election(file: Path) -> None:
-    """Election definition (TOML or JSON): [election] and [[contests]] with [[contests.candidates]]."""
+    """Election definition (TOML or JSON): an election table, and a contests table for each contest with its
+    candidates (see rekap/demo/data/pilkada_dki2017_r2.toml)."""
     with instance(create=True) as rekap:
         entry = rekap.imports.election(file, actor())
     console.print(f"election defined: seq {entry.seq}, {len(entry.payload['contests'])} contest(s)")
@@ -95,7 +96,8 @@ def token_revoke(token_id: str) -> None:
 def token_list() -> None:
     with instance() as rekap:
         rows = rekap.tokens.listing()
-    table = Table("id", "name", "role", "scope", "created", "last used", "revoked")
+    table = Table("name", "role", "scope", "created", "last used", "revoked")
+    table.columns.insert(0, Column("id", no_wrap=True, min_width=16))  # `token revoke` needs it whole
     for r in rows:
         table.add_row(
             *(str(r[k] or "") for k in ("id", "name", "role", "scope", "created_at", "last_used_at", "revoked_at"))

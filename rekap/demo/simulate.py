@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from rekap.bootstrap import Rekap
 
 DATA = Path(__file__).parent / "data"
+#: the demo's C1 photos: ~65 KB each, ~160 KB on disk with their public copies
+DEMO_PHOTO_WIDTH, DEMO_PHOTO_QUALITY = 600, 50
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,8 @@ class Simulator:
             dpk=r.dpk,
             voters=r.voters,
         )
-        data = render_c1(form, seed=seed)
+        # small on purpose: a demo runs on a laptop, and every TPS keeps this and its public copies
+        data = render_c1(form, seed=seed, width=DEMO_PHOTO_WIDTH, quality=DEMO_PHOTO_QUALITY)
         sha = hashlib.sha256(data).hexdigest()
         self.rekap.photos.put(sha, data, "image/jpeg", self.who.officer.actor)
         return sha

@@ -28,7 +28,8 @@ ACCEPTED_TYPES = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png",
 #: the longest side of each public copy of a photo in pixels, and its JPEG quality: "view" on the TPS page,
 #: "small" for phones, "thumb" in lists, "full" to read a blurred digit
 PHOTO_VARIANTS = {"full": 2400, "view": 1280, "small": 720, "thumb": 320}
-QUALITY = {"full": 85, "view": 75, "small": 70, "thumb": 70}
+QUALITY = {"full": 82, "view": 75, "small": 70, "thumb": 70}
+REUSE_ABOVE = 0.8  # a copy that would keep 80 % of the larger one's side is that one (no second, worse encode)
 #: pixels decoded at most to make the copies: a JPEG above is decoded at 1/2, 1/4 or 1/8 scale (its DCT allows
 #: it), a PNG or WebP above is refused at upload; with the decoding pool this bounds the memory photos take
 MAX_DECODE_PIXELS = 16_000_000
@@ -84,12 +85,17 @@ def public_copies(data: bytes, decode_pixels: int = MAX_DECODE_PIXELS) -> dict[s
             upright = ImageOps.exif_transpose(original).convert("RGB")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise PhotoNotImage(f"the image cannot be decoded whole ({exc}); send the complete file", field="body") from exc
-    copies = {}
+    copies: dict[str, bytes] = {}
+    previous: tuple[tuple[int, int], bytes] | None = None
     for variant, box in sorted(PHOTO_VARIANTS.items(), key=lambda kv: -kv[1]):
+        if previous is not None and box >= max(previous[0]) * REUSE_ABOVE:
+            copies[variant] = previous[1]  # a small original: "view" is "full", not a second, worse encoding
+            continue
         upright.thumbnail((box, box))  # largest first: each copy is reduced from the one before
         out = io.BytesIO()
         upright.save(out, "JPEG", quality=QUALITY[variant], optimize=True)  # a fresh file: no EXIF, no GPS
         copies[variant] = out.getvalue()
+        previous = (upright.size, copies[variant])
     return copies
 
 
@@ -119,8 +125,7 @@ class Photos:
         media_type, width, height = inspect_image(data, declared_type, self.max_pixels)
         copies = self._copies(data)  # once, here: a view is then a file read, whoever asks and how often
         self.files.put_original(sha256, data)
-        for variant, copy in copies.items():
-            self.files.put_public(sha256, variant, copy)
+        self.files.put_public_copies(sha256, copies)
         info = PhotoInfo(sha256, media_type, len(data), width, height)
         with self.db.writer.begin() as conn:
             stored.insert(conn, info, now_iso(), actor)
@@ -141,6 +146,5 @@ class Photos:
             raise NotFound(f"no photo {sha256}", field="sha256")
         # a photo stored before the copies were made at upload (or whose copy was removed): made now, once
         copies = self._copies(self.files.read_original(sha256))
-        for name, copy in copies.items():
-            self.files.put_public(sha256, name, copy)
+        self.files.put_public_copies(sha256, copies)
         return copies[variant]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from rekap.web import docs, problems, sse
@@ -53,13 +53,6 @@ def create_app(
     limits = limits or WebLimits()
     throttle = throttle or AuthThrottle(limits.auth_failures, limits.auth_window)
     app.state.throttle = throttle
-    app.add_middleware(Guard, tokens=svc.tokens, limits=limits, throttle=throttle)  # outermost: sees every request
-    if svc.simulated:
-
-        @app.middleware("http")
-        async def label_simulated(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-            response = await call_next(request)
-            response.headers["X-Rekap-Simulated"] = "true"  # every answer of a demo says it is not real
-            return response
-
+    # outermost: sees every request; it also labels every answer of a demo as not real (X-Rekap-Simulated)
+    app.add_middleware(Guard, tokens=svc.tokens, limits=limits, throttle=throttle, simulated=svc.simulated)
     return app

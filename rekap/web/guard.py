@@ -8,6 +8,7 @@ A pure ASGI middleware (not Starlette's BaseHTTPMiddleware, which copies every a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -57,8 +58,11 @@ class WebLimits:
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, tokens: Tokens, limits: WebLimits, throttle: AuthThrottle) -> None:
+    def __init__(
+        self, app: ASGIApp, tokens: Tokens, limits: WebLimits, throttle: AuthThrottle, simulated: bool = False
+    ) -> None:
         self.app, self.tokens, self.limits, self.throttle = app, tokens, limits, throttle
+        self.headers = [*SECURITY_HEADERS, *([(b"x-rekap-simulated", b"true")] if simulated else [])]
         self.reads_in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -75,7 +79,7 @@ class Guard:
         async def send_guarded(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
-                headers = [*message.get("headers", []), *SECURITY_HEADERS]
+                headers = [*message.get("headers", []), *self.headers]
                 if https:
                     headers.append(HSTS)
                 message = dict(message, headers=headers)
@@ -85,6 +89,13 @@ class Guard:
 
         try:
             await self._dispatch(scope, receive, send_guarded)
+        except asyncio.CancelledError:
+            if not scope["path"].startswith(STREAMS):
+                raise
+            # an open live stream cut by the server's shutdown (Ctrl+C with a page open): its end, not an error
+            if status[0]:
+                with contextlib.suppress(Exception):
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             if self.limits.access_log:
                 client = (scope.get("client") or ("-",))[0]

@@ -41,10 +41,20 @@ def listening(host: str, port: int, count: int) -> list[socket.socket]:
         raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror}", field="port") from exc
 
 
-def _listening(host: str, port: int) -> socket.socket:
+def listening_alone(host: str, port: int) -> socket.socket:
+    """One socket on the address, refused if anything listens there already (no SO_REUSEPORT: a second rekap
+    on the port would otherwise share it silently)."""
+    try:
+        return _listening(host, port, share=False)
+    except OSError as exc:
+        raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror}", field="port") from exc
+
+
+def _listening(host: str, port: int, share: bool = True) -> socket.socket:
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if share:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(2048)
     sock.set_inheritable(True)

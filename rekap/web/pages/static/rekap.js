@@ -75,6 +75,9 @@
       status.hidden = false;
       status.dataset.state = state;
       status.textContent = msgs["live_" + state] || state;
+      // numbers shown while the stream is down are no longer live: dimmed until it is back (it then sends all)
+      if (state === "lost") document.body.dataset.stale = "";
+      else if (state === "on") delete document.body.dataset.stale;
     };
     say("connecting");
     const source = new EventSource(url);

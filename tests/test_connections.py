@@ -71,7 +71,7 @@ def test_a_body_that_stops_coming_gets_408(rekap, officer_token):
     from rekap.web.guard import WebLimits
 
     app = create_app(rekap.web_services(), limits=WebLimits(body_timeout=0.5))
-    with serving(app, header_timeout=5, idle_timeout=5) as p, socket.create_connection(("127.0.0.1", p)) as s:
+    with serving(app, header_timeout=5, idle_timeout=0.5) as p, socket.create_connection(("127.0.0.1", p)) as s:
         s.sendall(f"POST /api/v1/submissions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {officer_token}\r\n"
                   "Content-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"tps\":".encode())  # fmt: skip
         assert closed_by_server(s).startswith(b"HTTP/1.1 408")

@@ -1,15 +1,17 @@
-"""The interactive API documentation at /docs, from Swagger UI files that rekap serves itself (the
-swagger-ui-bundle package, Apache-2.0): no CDN, and no inline script, so the pages' CSP holds here too."""
+"""The interactive API documentation at /docs, from Swagger UI files that rekap serves itself (vendored in
+rekap/web/swagger_ui, Apache-2.0): no CDN, and no inline script, so the pages' CSP holds here too."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 router = APIRouter(include_in_schema=False)
 ASSETS = "/docs/assets"
+SWAGGER_UI = Path(__file__).parent / "swagger_ui"
 
 PAGE = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>rekap API</title>
@@ -36,4 +38,4 @@ def start() -> Response:
 
 def install(app: FastAPI) -> None:
     app.include_router(router)
-    app.mount(ASSETS, StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+    app.mount(ASSETS, StaticFiles(directory=SWAGGER_UI), name="swagger-ui")

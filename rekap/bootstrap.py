@@ -22,6 +22,7 @@ from rekap.log.heap import settle_heap
 from rekap.log.rebuild import Rebuilt, rebuild
 from rekap.log.writer import LogWriter
 from rekap.services import export, verify
+from rekap.services.checkpoints import Checkpoint, Signer, latest_kept
 from rekap.services.committees import Committees
 from rekap.services.compare import SourceComparison
 from rekap.services.confirmations import Confirmations
@@ -55,6 +56,7 @@ from rekap.store.photo_files import PhotoFiles
 from rekap.web import serving
 from rekap.web.app import create_app
 from rekap.web.deps import Services
+from rekap.web.guard import WebLimits
 
 Progress = Callable[[int, int], None]
 #: "module:function" that builds the app: called with the instance in one process, with nothing in a worker
@@ -67,7 +69,7 @@ class Rekap:
     def __init__(self, settings: Settings, db: Database, clock: Callable[[], int] | None = None) -> None:
         self.settings, self.db = settings, db
         self.clock = clock or (lambda: int(time.time()))
-        self.checkpoints = Checkpoints(settings.checkpoint_dir) if settings.checkpoint_seconds > 0 else None
+        self.checkpoints = Checkpoints(settings.fold_checkpoint_dir) if settings.checkpoint_seconds > 0 else None
         self.writer = LogWriter(db, self.checkpoints)
         self.files = PhotoFiles(settings.photo_dir)
         self.read_model = ReadModel(self.writer)
@@ -83,7 +85,8 @@ class Rekap:
             self.read_model, self.contests, db, settings.simulated, self.writer.entries_per_second
         )
         self.tps = TpsResults(self.read_model, db, self.async_reads, settings.simulated)
-        self.public_log = PublicLog(db)
+        self.signer = Signer(settings.checkpoint_key_file)
+        self.public_log = PublicLog(db, self.signer)
         self.submissions = Submissions(
             self.writer, db, settings.rejecting_sources, self.handoff, settings.photo_required_from
         )
@@ -112,6 +115,7 @@ class Rekap:
         self.finder = TpsFinder(db, self.register_key, self.directory)
         self.health = OfficerHealth(db, settings.health_hours_limit * 3600)
         self._sweeper: HealthSweeper | None = None
+        self.publisher = Publisher(db, self.contests, settings.simulated, self.signer, settings.checkpoints_dir)
         self._follower: Follower | None = None
         self._checkpointer: Checkpointer | None = None
 
@@ -123,6 +127,7 @@ class Rekap:
         if create:
             migrate(db)
             RegisterKey(settings.register_key).get(create=True)  # the register's secret, made once, mode 0600
+            Signer(settings.checkpoint_key_file).ensure()
         elif not is_initialised(db):
             db.dispose()
             raise InvalidInput(f"no rekap database at {settings.db_url}; run `rekap init` first", field="db")
@@ -152,7 +157,12 @@ class Rekap:
             for fn in then:
                 fn()
 
-        return create_app(self.web_services(), started, self.stop)
+        return create_app(self.web_services(), started, self.stop, self.web_limits())
+
+    def web_limits(self) -> WebLimits:
+        s = self.settings
+        return WebLimits(s.max_body_bytes, s.max_photo_bytes, s.max_reads, s.auth_failures, s.auth_window,
+                         s.access_log)  # fmt: skip
 
     def start(self) -> None:
         """Before the first request: fold the log and copy the read model (a first read would do it on the event
@@ -202,7 +212,9 @@ class Rekap:
         process of its own and this process is their log writer."""
         build: Callable[..., FastAPI] = import_from_string(factory)
         if workers == 1:
-            uvicorn.run(build(self), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+            serving.log_to_stderr()
+            options = serving.uvicorn_options(self.settings.header_timeout, self.settings.idle_timeout)
+            uvicorn.run(build(self), host=host, port=port, **options)
             return
         self.check_workers(workers)
         sockets = serving.listening(host, port, workers)
@@ -214,9 +226,10 @@ class Rekap:
                 "REKAP_DATA_DIR": str(self.settings.data_dir),
                 "REKAP_WRITER_SOCKET": str(server.path),
             }
+            timeouts = (self.settings.header_timeout, self.settings.idle_timeout)
             self._checkpointing()
             try:
-                serving.Workers(factory, sockets, env).run()
+                serving.Workers(factory, sockets, env, timeouts).run()
             finally:
                 self._stop_checkpointing()
 
@@ -229,8 +242,11 @@ class Rekap:
     def rebuild(self, progress: Progress | None = None, parts: int = 1) -> Rebuilt:
         return rebuild(self.writer, progress, parts)
 
-    def verify(self, progress: Progress | None = None) -> verify.VerifyReport:
-        return verify.verify_local(self.db, self.files, progress)
+    def verify(self, progress: Progress | None = None, checkpoint: Checkpoint | None = None) -> verify.VerifyReport:
+        """Given no checkpoint, the newest one this instance published (if any) is checked."""
+        checkpoint = checkpoint or latest_kept(self.settings.checkpoints_dir)
+        trusted = self.signer.public_key if self.signer.available else None
+        return verify.verify_local(self.db, self.files, progress, checkpoint, trusted)
 
     def export(self, directory: Path, progress: Progress | None = None) -> dict[str, Any]:
         return export.export(self.db, self.files, directory, self.settings.simulated, progress)

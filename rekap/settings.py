@@ -48,6 +48,28 @@ class Settings:
     health_hours_limit: int = 12
     #: days officers' health data is kept before `rekap purge health` deletes it
     health_retention_days: int = 30
+    #: a JSON request body's cap (photos have max_photo_bytes); larger ones get a 413 before they are read
+    max_body_bytes: int = 64 * 1024
+    #: reads one worker answers at once; beyond, a fast 503 (submissions and photo uploads are never refused)
+    max_reads: int = 512
+    #: failed token checks per client address or token prefix in `auth_window` seconds, then 429
+    auth_failures: int = 20
+    auth_window: int = 60
+    access_log: bool = True
+    #: seconds a connection may take to send its request headers, or stay idle between requests (keep-alive)
+    header_timeout: int = 10
+    idle_timeout: int = 5
+    #: the Ed25519 key that signs checkpoints of the log head; outside the database (default: in the data dir)
+    checkpoint_key: Path | None = None
+
+    @property
+    def checkpoint_key_file(self) -> Path:
+        return self.checkpoint_key or self.data_dir / "checkpoint.key"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        """Where this instance keeps the checkpoints it published."""
+        return self.data_dir / "checkpoints"
 
     @property
     def db_url(self) -> str:
@@ -90,11 +112,20 @@ class Settings:
             register_key_file=Path(register_key) if register_key else None,
             health_hours_limit=int(env.get("REKAP_HEALTH_HOURS_LIMIT") or 12),
             health_retention_days=int(env.get("REKAP_HEALTH_RETENTION_DAYS") or 30),
+            max_body_bytes=int(env.get("REKAP_MAX_BODY_BYTES", 64 * 1024)),
+            max_reads=int(env.get("REKAP_MAX_READS", 512)),
+            auth_failures=int(env.get("REKAP_AUTH_FAILURES", 20)),
+            auth_window=int(env.get("REKAP_AUTH_WINDOW", 60)),
+            access_log=env.get("REKAP_ACCESS_LOG", "1").lower() not in ("0", "false", "no", "off"),
+            header_timeout=int(env.get("REKAP_HEADER_TIMEOUT", 10)),
+            idle_timeout=int(env.get("REKAP_IDLE_TIMEOUT", 5)),
+            checkpoint_key=Path(env["REKAP_CHECKPOINT_KEY"]) if env.get("REKAP_CHECKPOINT_KEY") else None,
         )
 
     @property
-    def checkpoint_dir(self) -> Path:
-        return self.data_dir / "checkpoints"
+    def fold_checkpoint_dir(self) -> Path:
+        """Where the fold's checkpoint is kept (a cache for restarts; not the signed checkpoints of the head)."""
+        return self.data_dir / "fold"
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:

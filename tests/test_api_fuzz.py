@@ -28,3 +28,23 @@ def test_no_server_errors(case):
     if response.status_code >= 400:
         problem = response.json()  # RFC 9457: every error says what kind it is and how bad
         assert problem["type"].startswith("/problems/") and problem["status"] == response.status_code
+
+
+_CLEAN = {"votes": {"2": 1, "3": 1}, "valid": 2, "invalid": 0, "used": 2, "unused": 0, "damaged": 0, "dpt": 2,
+          "dptb": 0, "dpk": 0, "voters": 2}  # fmt: skip
+#: bodies an outside probe found that crashed a handler once (issue 18): the generator must keep sending them
+KNOWN_CRASHERS = [
+    {"tps": "x", "contest": "y", "result": _CLEAN | {"votes": {"²": 1}}},
+    {"tps": "x", "contest": "y", "result": _CLEAN | {"votes": {"9" * 5000: 1}}},
+    {"tps": "x", "contest": "y", "result": _CLEAN, "corrects": 2**63, "reason": "r"},
+    {"tps": "x", "contest": "y", "result": _CLEAN, "corrects": -(2**64), "reason": "r"},
+]
+
+
+def test_known_crashers_are_clear_client_errors():
+    operation = schema["/api/v1/submissions"]["POST"]
+    for body in KNOWN_CRASHERS:
+        case = operation.Case(body=body, media_type="application/json")
+        response = case.call(headers={"Authorization": f"Bearer {_admin}", "Idempotency-Key": "crash"})
+        assert 400 <= response.status_code < 500, response.text
+        assert response.json()["type"].startswith("/problems/")

@@ -30,7 +30,8 @@ ELSEWHERE_KELURAHAN = "31.01.01.1001"
 EXEMPT = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/problems/{slug}"}
 #: what each path parameter is, inside and outside the scope of the roles below
 PARAMS_IN = {"tps_code": TPS, "kelurahan": KELURAHAN, "contest_id": CONTEST, "region_code": "31.71", "code": "31.71",
-             "sha256": "0" * 64, "slug": "forbidden", "kind": "flagged", "seq": "1", "election_id": "pilkada-dki-2017-r2",
+             "sha256": "0" * 64, "slug": "forbidden", "kind": "flagged", "seq": "1",
+             "election_id": "pilkada-dki-2017-r2",
              "alert_id": "1", "action": "acknowledge"}  # fmt: skip
 PARAMS_OUT = {**PARAMS_IN, "tps_code": ELSEWHERE_TPS, "kelurahan": ELSEWHERE_KELURAHAN, "region_code": "31.01"}
 #: every role, with a grant in Gambir (31.71.01) or on its TPS 001

@@ -60,8 +60,8 @@ def test_a_restart_starts_from_the_checkpoint_and_folds_what_came_after(rekap, o
 def test_a_checkpoint_that_the_log_no_longer_holds_is_not_used(rekap, officer_token):
     report(rekap, officer_token, TPS[:2])
     rekap.writer.state  # noqa: B018
-    Checkpoints(rekap.settings.checkpoint_dir).write(rekap.writer.state)
-    path = Checkpoints(rekap.settings.checkpoint_dir).path
+    Checkpoints(rekap.settings.fold_checkpoint_dir).write(rekap.writer.state)
+    path = Checkpoints(rekap.settings.fold_checkpoint_dir).path
     header, body = path.read_bytes().split(b"\n", 1)
 
     # a checkpoint that names another hash at its seq (a re-hashed or rebuilt log): folded from the start
@@ -90,8 +90,8 @@ def test_a_checkpoint_past_the_head_of_a_truncated_log_is_not_used(rekap, office
     with rekap.db.reader.connect() as conn:
         assert log_table.hash_of(conn, state.seq) == state.head
     state.seq, state.head = state.seq + 5, "e" * 64  # as if entries were deleted after it was written
-    path = Checkpoints(rekap.settings.checkpoint_dir).path
-    Checkpoints(rekap.settings.checkpoint_dir).write(state)
+    path = Checkpoints(rekap.settings.fold_checkpoint_dir).path
+    Checkpoints(rekap.settings.fold_checkpoint_dir).write(state)
     assert pickle.loads(path.read_bytes().split(b"\n", 1)[1]).seq == state.seq
     again = restarted(rekap)
     try:

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
+from rich.table import Column, Table
 
 from rekap.cli import gen
 from rekap.cli import people as people_cli
@@ -18,6 +19,7 @@ from rekap.domain.access import ROLES
 from rekap.domain.errors import RekapError
 from rekap.domain.regions import NATION
 from rekap.services import verify as verification
+from rekap.services.checkpoints import Checkpoint
 from rekap.services.snapshots import open_sink
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="rekap: election real count and tiered recap.")
@@ -45,7 +47,7 @@ def main(
 def init() -> None:
     """Create the database (or bring its schema up to date)."""
     with instance(create=True) as rekap:
-        console.print(f"database ready: {rekap.db.url}")
+        console.print(f"database ready: {rekap.db.shown_url}")
 
 
 @import_app.command("regions")
@@ -79,7 +81,8 @@ def import_results(
 
 @import_app.command("election")
 def import_election(file: Path) -> None:
-    """Election definition (TOML or JSON): [election] and [[contests]] with [[contests.candidates]]."""
+    """Election definition (TOML or JSON): an election table, and a contests table for each contest with its
+    candidates (see rekap/demo/data/pilkada_dki2017_r2.toml)."""
     with instance(create=True) as rekap:
         entry = rekap.imports.election(file, actor())
     console.print(f"election defined: seq {entry.seq}, {len(entry.payload['contests'])} contest(s)")
@@ -119,7 +122,8 @@ def token_revoke(token_id: str) -> None:
 def token_list() -> None:
     with instance() as rekap:
         rows = rekap.tokens.listing()
-    table = Table("id", "name", "role", "scope", "created", "last used", "revoked")
+    table = Table("name", "role", "scope", "created", "last used", "revoked")
+    table.columns.insert(0, Column("id", no_wrap=True, min_width=16))  # `token revoke` needs it whole
     for r in rows:
         table.add_row(
             *(str(r[k] or "") for k in ("id", "name", "role", "scope", "created_at", "last_used_at", "revoked_at"))
@@ -144,7 +148,7 @@ def serve(
     """Run the HTTP API and public pages."""
     with instance(create=True) as rekap:
         rekap.check_workers(workers)
-        console.print(f"rekap serving {rekap.db.url} on http://{host}:{port}/ with {workers} worker(s)")
+        console.print(f"rekap serving {rekap.db.shown_url} on http://{host}:{port}/ with {workers} worker(s)")
         rekap.serve(host, port, workers)
 
 
@@ -182,6 +186,22 @@ def _print_report(r: verification.VerifyReport) -> None:
     )
     for sha in r.photos_bad[:20]:
         console.print(f"[bold red]photo {sha} does not match its hash[/]")
+    for sha in r.photos_missing[:20]:
+        console.print(f"[bold red]photo {sha} is missing[/]")
+    if r.copies_checked:
+        console.print(f"public photo copies checked: {r.copies_checked}, bad: {len(r.copies_bad)}, "
+                      f"missing: {len(r.copies_missing)}")  # fmt: skip
+    for c in (r.copies_bad + r.copies_missing)[:20]:
+        console.print(f"[bold red]public copy {c} is not what its original makes[/]")
+    if r.tables_checked:
+        console.print(f"tables checked against the log: {r.tables_checked}, differing: {len(r.table_mismatches)}")
+    for name, n in r.table_mismatches.items():
+        console.print(f"[bold red]table {name}: {n} row(s) differ from what the log folds to[/]")
+    for line in r.table_examples[:10]:
+        console.print(f"  {escape(line)}")
+    if r.checkpoint_seq is not None:
+        console.print(f"checkpoint of seq {r.checkpoint_seq}: " + (f"[bold red]{r.checkpoint_note}[/]"
+                                                                   if r.checkpoint_note else "matches"))  # fmt: skip
     console.print(f"totals checked: {r.totals_checked}, mismatches: {len(r.totals_mismatches)}")
     for m in r.totals_mismatches[:20]:
         console.print(
@@ -194,17 +214,22 @@ def _print_report(r: verification.VerifyReport) -> None:
 def verify(
     url: Annotated[str | None, typer.Option(help="verify a running instance through its public API")] = None,
     export: Annotated[Path | None, typer.Option(help="verify a directory written by `rekap export`")] = None,
+    checkpoint: Annotated[
+        Path | None, typer.Option(help="a signed checkpoint kept earlier (from a publish or /api/v1/log/checkpoint)")
+    ] = None,
 ) -> None:
-    """Check the hash chain, every photo hash available, and recompute all totals."""
+    """Check the hash chain, every photo and its public copies, every table and total against the log, and that
+    the log still holds the head a signed checkpoint saw (by default the newest this instance published)."""
     try:
+        cp = Checkpoint.from_json(checkpoint.read_bytes()) if checkpoint else None
         with progress("verify") as p:
             if url:
-                report = verification.verify_url(url, p)
+                report = verification.verify_url(url, p, checkpoint=cp)
             elif export:
-                report = verification.verify_export(export, p)
+                report = verification.verify_export(export, p, cp)
             else:
                 with instance() as rekap:
-                    report = rekap.verify(p)
+                    report = rekap.verify(p, cp)
     except RekapError as err:
         fail(err)
     _print_report(report)

@@ -502,8 +502,8 @@ class _Page:
         sheet.rect((p(14), p(44), width - p(14), height - p(8)), width=1.0)
 
 
-def render_c1(form: C1Form, *, seed: int = 0, width: int = 1000) -> bytes:
-    """JPEG bytes (quality ~80) of the filled-in form; height follows from width (portrait, ~1.4 ratio)."""
+def render_c1(form: C1Form, *, seed: int = 0, width: int = 1000, quality: int = 80) -> bytes:
+    """JPEG bytes of the filled-in form; height follows from width (portrait, ~1.4 ratio)."""
     height, cand_row = _layout(form, width)
     # seed plus form content, so two TPS with the same seed still get different handwriting
     digest = hashlib.sha256(repr(form).encode()).hexdigest()
@@ -516,5 +516,5 @@ def render_c1(form: C1Form, *, seed: int = 0, width: int = 1000) -> bytes:
     page.signatures()
     _watermark(sheet)
     buf = io.BytesIO()
-    sheet.img.save(buf, "JPEG", quality=80, optimize=True)
+    sheet.img.save(buf, "JPEG", quality=quality, optimize=True)
     return buf.getvalue()

@@ -15,6 +15,7 @@ from rekap.demo.simulate import DATA, Reporters, Simulator
 from rekap.domain.errors import InvalidInput
 from rekap.services.tokens import TokenInfo
 from rekap.settings import Settings
+from rekap.web import serving
 
 CONTEST = "gubernur-dki-2017-r2"
 
@@ -63,6 +64,7 @@ def demo_reporters(rekap: Rekap) -> Reporters:
 def run_demo(
     data_dir: Path, db: str | None, host: str, port: int, rate: float, seed: int, fresh: bool, console: Console
 ) -> None:
+    sock = serving.listening_alone(host, port)  # a busy port fails here, before anything is loaded or printed
     if fresh and not db:
         _clear(data_dir)
     settings = replace(Settings.from_env(db=db, data_dir=str(data_dir)), simulated=True)
@@ -78,7 +80,8 @@ def run_demo(
         f"{rate:g} TPS/s\n  open [link={url}]{url}[/]   (Ctrl+C to stop; data in {data_dir})"
     )
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+        options = serving.uvicorn_options(settings.header_timeout, settings.idle_timeout)
+        uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
     finally:
         sim.stop.set()
         rekap.close()

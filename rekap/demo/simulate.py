@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 DATA = Path(__file__).parent / "data"
 RESERVE_PERMILLE = 25  # Pilkada DKI 2017: DPT + 2.5 % ballots per TPS (pilkada_dki2017_r2.toml)
+#: the demo's C1 photos: ~65 KB each, ~160 KB on disk with their public copies
+DEMO_PHOTO_WIDTH, DEMO_PHOTO_QUALITY = 600, 50
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,8 @@ class Simulator:
             candidates=tuple((c.number, " - ".join(c.names), r.votes[c.number]) for c in self.contest.candidates),
             **_every_count(r),
         )
-        data = render_c1(form, seed=seed)
+        # small on purpose: a demo runs on a laptop, and every TPS keeps this and its public copies
+        data = render_c1(form, seed=seed, width=DEMO_PHOTO_WIDTH, quality=DEMO_PHOTO_QUALITY)
         sha = hashlib.sha256(data).hexdigest()
         self.rekap.photos.put(sha, data, "image/jpeg", self.who.officer.actor)
         return sha

@@ -159,7 +159,8 @@ class ContestLocked(RekapError):
 
 
 class TooManyAttempts(RekapError):
-    """Too many failed logins for this account or from this address: `extra["retry_after"]` seconds to wait."""
+    """Too many failed logins or token checks for this account, this token prefix or from this address:
+    `extra["retry_after"]` seconds to wait."""
 
     slug, status, title = "too-many-attempts", 429, "Too many attempts"
 
@@ -210,3 +211,19 @@ ALL_ERRORS: tuple[type[RekapError], ...] = (
     CsrfFailed,
     RateLimited,
 )
+
+
+class BodyTooLarge(RekapError):
+    slug, status, title = "body-too-large", 413, "Request body too large"
+
+
+class Busy(RekapError):
+    """The server is answering as many reads as it may at once: try again in a moment (submissions never get this)."""
+
+    slug, status, title = "busy", 503, "Server busy"
+
+class BodyTooSlow(RekapError):
+    slug, status, title = "body-too-slow", 408, "Request body too slow"
+
+
+ALL_ERRORS = (*ALL_ERRORS, BodyTooLarge, Busy, BodyTooSlow)

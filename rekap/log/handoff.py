@@ -235,11 +235,40 @@ class WriterServer:
             outbox.send((rid, False, WriterUnavailable(FAILED)))
 
 
+DIR_PREFIX = "rekap-writer-"
+
+
+def remove_stale_dirs(parent: Path | None = None) -> list[Path]:
+    """Remove the socket directories of log writers that died without cleaning up (`kill -9`): each is named
+    after its process, so one whose process is gone is stale. Returns what was removed."""
+    removed = []
+    for d in Path(parent or tempfile.gettempdir()).glob(f"{DIR_PREFIX}*-*"):
+        pid = d.name.removeprefix(DIR_PREFIX).split("-", 1)[0]
+        if not pid.isdigit() or not d.is_dir() or d.stat().st_uid != os.getuid() or _alive(int(pid)):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(d)
+    if removed:
+        logger.info("removed %d stale log writer socket directories", len(removed))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
 @contextmanager
 def log_writer(handle: Handler) -> Iterator[WriterServer]:
     """Serve `handle` on a fresh socket in a private temporary directory (short enough for a Unix socket path
     wherever the data lives); remove both afterwards."""
-    where = Path(tempfile.mkdtemp(prefix="rekap-writer-"))  # mode 0700
+    remove_stale_dirs()
+    where = Path(tempfile.mkdtemp(prefix=f"{DIR_PREFIX}{os.getpid()}-"))  # mode 0700
     server = WriterServer(where / "writer.sock", handle)
     server.start()
     try:

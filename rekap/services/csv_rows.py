@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from rekap.domain.errors import ImportRejected
 
@@ -70,3 +71,21 @@ def opening_hours(value: str | None, line: int) -> str | None:
             f"line {line}: hours {value!r} is not HH:MM-HH:MM (e.g. 07:00-13:00)", field="hours", extra={"line": line}
         )
     return v
+#: a cell starting with one of these is read as a formula by spreadsheets (OWASP "CSV injection"); the
+#: full-width forms are read as formulas by some
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A cell as it may go into a CSV that someone opens in a spreadsheet: text that would start a formula gets
+    a leading apostrophe, and a bare carriage return (which splits the row in spreadsheets) becomes a line break
+    inside the quoted cell. Numbers stay numbers: -5 is no formula."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def spreadsheet_row(row: Iterable[Any]) -> list[Any]:
+    return [spreadsheet_cell(v) for v in row]

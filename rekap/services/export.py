@@ -11,6 +11,7 @@ from typing import Any
 
 from rekap.domain.log import canonical_text
 from rekap.log.reader import read_entries
+from rekap.services.csv_rows import spreadsheet_row
 from rekap.services.real_count import totals_row
 from rekap.store import log_table
 from rekap.store import photos as stored_photos
@@ -78,4 +79,4 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
         w.writerow(base + [f"votes_{n}" for n in numbers])
         for r in rows:
             votes = {int(k): v for k, v in r["votes"].items()}
-            w.writerow([r[k] for k in base] + [votes.get(n, 0) for n in numbers])
+            w.writerow(spreadsheet_row([r[k] for k in base] + [votes.get(n, 0) for n in numbers]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -22,9 +23,17 @@ from rekap.store.db import Database
 from rekap.store.photo_files import PhotoFiles
 from rekap.store.photos import PhotoInfo
 
-ACCEPTED_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-#: the longest side of each public copy of a photo, in pixels
-PHOTO_VARIANTS = {"full": 2400, "view": 1400, "thumb": 320}
+#: MPO is the JPEG with a second (depth or preview) frame that many phone cameras write: its first frame is the photo
+ACCEPTED_TYPES = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+#: the longest side of each public copy of a photo in pixels, and its JPEG quality: "view" on the TPS page,
+#: "small" for phones, "thumb" in lists, "full" to read a blurred digit
+PHOTO_VARIANTS = {"full": 2400, "view": 1280, "small": 720, "thumb": 320}
+QUALITY = {"full": 82, "view": 75, "small": 70, "thumb": 70}
+REUSE_ABOVE = 0.8  # a copy that would keep 80 % of the larger one's side is that one (no second, worse encode)
+#: pixels decoded at most to make the copies: a JPEG above is decoded at 1/2, 1/4 or 1/8 scale (its DCT allows
+#: it), a PNG or WebP above is refused at upload; with the decoding pool this bounds the memory photos take
+MAX_DECODE_PIXELS = 16_000_000
+DECODERS = 2  # images decoded at once in this process: a burst of uploads or first views waits for a turn
 
 
 def _check_pixels(width: int, height: int, limit: int) -> None:
@@ -57,10 +66,50 @@ def inspect_image(data: bytes, declared_type: str | None, max_pixels: int) -> tu
     return ACCEPTED_TYPES[fmt], img.width, img.height
 
 
+def public_copies(data: bytes, decode_pixels: int = MAX_DECODE_PIXELS) -> dict[str, bytes]:
+    """Every public copy of an original, decoded once: upright, metadata-free JPEGs. Decoding the whole image here
+    is also the check that it is complete: a truncated file raises PhotoNotImage (it would fail every view)."""
+    try:
+        with Image.open(io.BytesIO(data)) as original:
+            if original.width * original.height > decode_pixels:
+                if original.format not in ("JPEG", "MPO"):
+                    raise PhotoTooManyPixels(
+                        f"{original.width}×{original.height} {original.format} is more than {decode_pixels} pixels;"
+                        " send a JPEG or a smaller image", field="body",
+                    )  # fmt: skip
+                scale = 2
+                while original.width * original.height > decode_pixels * scale * scale and scale < 8:
+                    scale *= 2
+                original.draft("RGB", (original.width // scale, original.height // scale))
+            original.load()
+            upright = ImageOps.exif_transpose(original).convert("RGB")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise PhotoNotImage(f"the image cannot be decoded whole ({exc}); send the complete file", field="body") from exc
+    copies: dict[str, bytes] = {}
+    previous: tuple[tuple[int, int], bytes] | None = None
+    for variant, box in sorted(PHOTO_VARIANTS.items(), key=lambda kv: -kv[1]):
+        if previous is not None and box >= max(previous[0]) * REUSE_ABOVE:
+            copies[variant] = previous[1]  # a small original: "view" is "full", not a second, worse encoding
+            continue
+        upright.thumbnail((box, box))  # largest first: each copy is reduced from the one before
+        out = io.BytesIO()
+        upright.save(out, "JPEG", quality=QUALITY[variant], optimize=True)  # a fresh file: no EXIF, no GPS
+        copies[variant] = out.getvalue()
+        previous = (upright.size, copies[variant])
+    return copies
+
+
 class Photos:
-    def __init__(self, db: Database, files: PhotoFiles, max_bytes: int, max_pixels: int) -> None:
+    def __init__(
+        self, db: Database, files: PhotoFiles, max_bytes: int, max_pixels: int, decoders: int = DECODERS
+    ) -> None:
         self.db, self.files = db, files
         self.max_bytes, self.max_pixels = max_bytes, max_pixels
+        self._decoding = threading.BoundedSemaphore(decoders)
+
+    def _copies(self, data: bytes) -> dict[str, bytes]:
+        with self._decoding:
+            return public_copies(data)
 
     def put(self, sha256: str, data: bytes, declared_type: str | None, actor: str) -> tuple[PhotoInfo, bool]:
         """Store the original bytes under their hash; (info, created). Same bytes again → same info."""
@@ -74,7 +123,9 @@ class Photos:
         if existing is not None:
             return existing, False
         media_type, width, height = inspect_image(data, declared_type, self.max_pixels)
+        copies = self._copies(data)  # once, here: a view is then a file read, whoever asks and how often
         self.files.put_original(sha256, data)
+        self.files.put_public_copies(sha256, copies)
         info = PhotoInfo(sha256, media_type, len(data), width, height)
         with self.db.writer.begin() as conn:
             stored.insert(conn, info, now_iso(), actor)
@@ -93,12 +144,7 @@ class Photos:
             return path.read_bytes()
         if self.info(sha256) is None or not self.files.has(sha256):
             raise NotFound(f"no photo {sha256}", field="sha256")
-        with Image.open(io.BytesIO(self.files.read_original(sha256))) as original:
-            upright = ImageOps.exif_transpose(original).convert("RGB")
-        box = PHOTO_VARIANTS[variant]
-        upright.thumbnail((box, box))
-        out = io.BytesIO()
-        upright.save(out, "JPEG", quality=82, optimize=True)  # a fresh file: no EXIF, no GPS, no maker notes
-        data = out.getvalue()
-        self.files.put_public(sha256, variant, data)
-        return data
+        # a photo stored before the copies were made at upload (or whose copy was removed): made now, once
+        copies = self._copies(self.files.read_original(sha256))
+        self.files.put_public_copies(sha256, copies)
+        return copies[variant]

@@ -26,6 +26,7 @@ from sqlalchemy import Connection
 from rekap.domain.contest import Contest
 from rekap.domain.errors import InvalidInput
 from rekap.domain.log import now_iso
+from rekap.services.checkpoints import Signer, keep
 from rekap.services.contests import Contests
 from rekap.services.read_model import RegionTree
 from rekap.services.real_count import totals_view
@@ -156,8 +157,12 @@ def _pointer(sink: Sink) -> dict[str, Any]:
 
 
 class Publisher:
-    def __init__(self, db: Database, contests: Contests, simulated: bool) -> None:
+    def __init__(
+        self, db: Database, contests: Contests, simulated: bool, signer: Signer | None = None,
+        kept: Path | None = None,
+    ) -> None:  # fmt: skip
         self.db, self.contests, self.simulated = db, contests, simulated
+        self.signer, self.kept = signer, kept  # the checkpoint key, and where to keep what it signed
 
     def publish(self, sink: Sink, full: bool = False, progress: Progress | None = None) -> Published:
         """Write the totals changed since the last publish to `sink`, then point current.json at them."""
@@ -190,5 +195,11 @@ class Publisher:
                     progress(i + 1, len(contests))
         version = {"version": head_seq, "previous": since, "head_hash": head_hash, "published_at": now_iso()}
         sink.write([(f"versions/{head_seq}.json", json.dumps(version | {"totals": manifest}).encode())], IMMUTABLE)
+        if self.signer is not None and self.signer.available:
+            cp = self.signer.sign(head_seq, head_hash)
+            sink.write([(f"checkpoints/{head_seq}.json", cp.to_json())], IMMUTABLE)
+            version["checkpoint"] = f"checkpoints/{head_seq}.json"
+            if self.kept is not None:
+                keep(self.kept, cp)
         sink.write([(POINTER, json.dumps(version | {"contests": roots}, ensure_ascii=False).encode())], SHORT)
         return Published(head_seq, since, written)

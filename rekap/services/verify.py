@@ -1,20 +1,23 @@
 """`rekap verify`: re-check a log (this instance's, an export, or a running instance's over its public API) from
 scratch: every link of the chain, the findings each result records against the rules of its version, every
-total recomputed by the same fold, and every photo's hash."""
+total recomputed by the same fold, every photo's hash; on this instance also every projection table row by row
+against the fold, the tokens against their log entries and every public photo copy against its original; and,
+given a signed checkpoint of a head seen earlier, that the log still holds that hash at that seq."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from rekap.domain.errors import InvalidInput
-from rekap.domain.fold import TOTALS_COUNTS, State, apply
+from rekap.domain.errors import InvalidInput, RekapError
+from rekap.domain.fold import TOTALS_COUNTS, Changes, State, apply
 from rekap.domain.log import GENESIS, Entry, check_link
 from rekap.domain.people import reported_within_grant
 from rekap.domain.recap import difference_payload, differences_in, recap_findings
@@ -22,15 +25,20 @@ from rekap.domain.result import Result
 from rekap.domain.rules import Finding, check, known_version, unchecked
 from rekap.domain.submission import facts_of
 from rekap.log.reader import read_entries
+from rekap.services.checkpoints import Checkpoint
+from rekap.services.photos import PHOTO_VARIANTS, public_copies
 from rekap.services.real_count import totals_row
-from rekap.store import log_table
+from rekap.store import audit, log_table
 from rekap.store import photos as stored_photos
 from rekap.store import results as stored_results
+from rekap.store import tables as t
 from rekap.store import totals as stored_totals
 from rekap.store.db import Database
 from rekap.store.photo_files import PhotoFiles
+from rekap.store.projection import all_rows, submission_values
 
 Progress = Callable[[int, int], None]
+Heard = Callable[[Entry, Changes], None]
 TOTAL_FIELDS = (*TOTALS_COUNTS, "votes")
 
 
@@ -61,6 +69,15 @@ class VerifyReport:
     head_note: str = ""
     #: results whose grant did not cover their TPS when they were logged
     unauthorized: list[int] = field(default_factory=list)
+    #: table → rows that differ from the fold (edited, added or deleted), and a few of them to show
+    table_mismatches: dict[str, int] = field(default_factory=dict)
+    table_examples: list[str] = field(default_factory=list)
+    tables_checked: int = 0
+    copies_checked: int = 0
+    copies_bad: list[str] = field(default_factory=list)  # "<sha256> <size>": differs from one made from the original
+    copies_missing: list[str] = field(default_factory=list)
+    checkpoint_seq: int | None = None
+    checkpoint_note: str = ""
 
     @property
     def ok(self) -> bool:
@@ -68,9 +85,14 @@ class VerifyReport:
             self.broken_seq is None
             and not self.findings_mismatches
             and not self.photos_bad
+            and not self.photos_missing
             and not self.totals_mismatches
             and not self.head_note
             and not self.unauthorized
+            and not self.table_mismatches
+            and not self.copies_bad
+            and not self.copies_missing
+            and not self.checkpoint_note
         )
 
 
@@ -112,9 +134,13 @@ def _differences_before(state: State, e: Entry) -> list[dict[str, object]] | Non
 
 
 def verify_chain(
-    entries: Iterator[Entry], report: VerifyReport, progress: Progress | None = None, total: int = 0
+    entries: Iterator[Entry],
+    report: VerifyReport,
+    progress: Progress | None = None,
+    total: int = 0,
+    heard: Heard | None = None,
 ) -> State:
-    """Check every link and fold the log; stops at the first broken entry."""
+    """Check every link and fold the log; stops at the first broken entry. `heard` gets each entry's changes."""
     state = State()
     prev, seq = GENESIS, 1
     for e in entries:
@@ -124,7 +150,9 @@ def verify_chain(
             return state
         try:
             before = _differences_before(state, e)
-            apply(state, e)
+            changes = apply(state, e)
+            if heard is not None:
+                heard(e, changes)
             if e.kind == "result.submitted":
                 _recheck(state, e, report)
             elif e.kind.startswith("recap."):
@@ -172,22 +200,112 @@ def _check_photo_bytes(name: str, data: bytes, report: VerifyReport) -> None:
         report.photos_bad.append(name)
 
 
-def verify_local(db: Database, files: PhotoFiles, progress: Progress | None = None) -> VerifyReport:
-    """This instance: its log, its stored totals and its photo files."""
+class _Heard:
+    """What the fold makes as it goes that the state does not keep: submission rows, token facts, and the
+    hash the log has at a checkpoint's seq."""
+
+    def __init__(self, checkpoint: Checkpoint | None) -> None:
+        self.checkpoint = checkpoint
+        self.submissions: list[tuple[Any, ...]] = []
+        self.tokens: dict[str, tuple[str, str, int | None, bool]] = {}
+        self.hash_at_checkpoint: str | None = None
+
+    def __call__(self, e: Entry, changes: Changes) -> None:
+        self.submissions.extend(submission_values(sub) for sub in changes.submissions)
+        if e.kind == "token.created":
+            p = e.payload
+            self.tokens[p["id"]] = (p["role"], p["scope"], p.get("candidate"), False)
+        elif e.kind == "token.revoked" and e.payload["id"] in self.tokens:
+            self.tokens[e.payload["id"]] = (*self.tokens[e.payload["id"]][:3], True)
+        if self.checkpoint is not None and e.seq == self.checkpoint.seq:
+            self.hash_at_checkpoint = e.hash
+
+
+def check_checkpoint(cp: Checkpoint, hash_at_seq: str | None, report: VerifyReport, trusted: str | None) -> None:
+    """The log must still hold the checkpoint's hash at its seq: a log cut short, or re-hashed from any entry up
+    to that seq, does not (whatever its own chain and totals say)."""
+    report.checkpoint_seq = cp.seq
+    if not cp.signed_correctly(trusted):
+        report.checkpoint_note = f"checkpoint of seq {cp.seq} is not validly signed by the expected key"
+    elif hash_at_seq is None:
+        report.checkpoint_note = f"checkpoint says the log reached seq {cp.seq}; it now ends at {report.head_seq}"
+    elif hash_at_seq != cp.hash:
+        report.checkpoint_note = (
+            f"checkpoint says seq {cp.seq} had hash {cp.hash[:16]}…; the log now has {hash_at_seq[:16]}… there"
+        )
+
+
+def _compare_table(name: str, expected: Iterable[tuple[Any, ...]], stored: Iterable[tuple[Any, ...]],
+                   report: VerifyReport) -> None:  # fmt: skip
+    want, have = Counter(expected), Counter(stored)
+    report.tables_checked += 1
+    differ = (want - have) + (have - want)
+    if differ:
+        report.table_mismatches[name] = sum(differ.values())
+        for row in list((have - want).elements())[:2]:
+            report.table_examples.append(f"{name}: stored row {row!r} is not what the log folds to")
+        for row in list((want - have).elements())[:2]:
+            report.table_examples.append(f"{name}: the log folds to {row!r}, not stored")
+
+
+def compare_projections(conn: Any, state: State, heard: _Heard, report: VerifyReport) -> None:
+    """Every projection table, and the tokens' roles, scopes and revocations, row by row against the fold."""
+    for table, rows in all_rows(state):
+        _compare_table(table.name, (tuple(r) for r in rows), audit.rows_of(conn, table), report)
+    _compare_table("submissions", heard.submissions, audit.rows_of(conn, t.submissions), report)
+    stored_tokens = audit.token_facts(conn)
+    _compare_table("tokens", heard.tokens.items(), stored_tokens.items(), report)
+
+
+def check_copies(files: PhotoFiles, sha: str, original: bytes, report: VerifyReport) -> None:
+    """Each public copy must be what the original makes now (copies are made deterministically from it)."""
+    try:
+        fresh = public_copies(original)
+    except RekapError:
+        report.copies_bad.append(f"{sha} (original cannot be decoded)")
+        return
+    for variant in PHOTO_VARIANTS:
+        report.copies_checked += 1
+        path = files.public_path(sha, variant)
+        if not path.exists():
+            report.copies_missing.append(f"{sha} {variant}")
+        elif path.read_bytes() != fresh[variant]:
+            report.copies_bad.append(f"{sha} {variant}")
+
+
+def verify_local(
+    db: Database,
+    files: PhotoFiles,
+    progress: Progress | None = None,
+    checkpoint: Checkpoint | None = None,
+    trusted_key: str | None = None,
+) -> VerifyReport:
+    """This instance: its log, every projection table, its tokens, its photo files and their public copies, and
+    (given one) a checkpoint of its head seen earlier."""
     report = VerifyReport()
+    heard = _Heard(checkpoint)
     with db.reader.connect() as conn:
+        if not db.is_sqlite:  # the log and the tables from one snapshot
+            conn.execution_options(isolation_level="REPEATABLE READ")
         head_seq, head_hash = log_table.head(conn)
-        state = verify_chain(read_entries(conn, upto=head_seq), report, progress, head_seq)
+        state = verify_chain(read_entries(conn, upto=head_seq), report, progress, head_seq, heard)
         if report.broken_seq is None and (head_seq, head_hash) != (report.head_seq, report.head_hash):
             report.head_note = f"log_head says seq {head_seq} but the chain ends at {report.head_seq}"
         published = [totals_row(r, c, x) for (r, c), x in stored_totals.every_row(conn).items()]
         photos = stored_photos.all_hashes(conn)
         refs = stored_results.photo_refs(conn)
+        if report.broken_seq is None:
+            compare_projections(conn, state, heard, report)
     if report.broken_seq is None:
         compare_totals(state, published, report)
+    if checkpoint is not None:
+        check_checkpoint(checkpoint, heard.hash_at_checkpoint, report, trusted_key)
     for sha in photos:
         if files.has(sha):
-            _check_photo_bytes(sha, files.read_original(sha), report)
+            original = files.read_original(sha)
+            _check_photo_bytes(sha, original, report)
+            if hashlib.sha256(original).hexdigest() == sha:
+                check_copies(files, sha, original, report)
         else:
             report.photos_missing.append(sha)
     refs |= {p for r in state.recaps.values() for p in r.photos}  # the D-forms' photos
@@ -203,7 +321,9 @@ def _read_jsonl(path: Path) -> Iterator[Entry]:
                 yield Entry(d["seq"], d["prev_hash"], d["hash"], d["kind"], d["payload"], d["actor"], d["at"])
 
 
-def verify_export(directory: Path, progress: Progress | None = None) -> VerifyReport:
+def verify_export(
+    directory: Path, progress: Progress | None = None, checkpoint: Checkpoint | None = None
+) -> VerifyReport:
     """A directory written by `rekap export`."""
     log_file = directory / "log.jsonl"
     if not log_file.exists():
@@ -217,7 +337,10 @@ def verify_export(directory: Path, progress: Progress | None = None) -> VerifyRe
                 refs.update(e.payload.get("photos", []))
             yield e
 
-    state = verify_chain(noting_photos(_read_jsonl(log_file)), report, progress)
+    heard = _Heard(checkpoint)
+    state = verify_chain(noting_photos(_read_jsonl(log_file)), report, progress, heard=heard)
+    if checkpoint is not None:
+        check_checkpoint(checkpoint, heard.hash_at_checkpoint, report, None)
     totals_file = directory / "totals.json"
     if report.broken_seq is None and totals_file.exists():
         compare_totals(state, json.loads(totals_file.read_text())["totals"], report)
@@ -244,13 +367,21 @@ def _remote_entries(client: httpx.Client, base: str) -> Iterator[Entry]:
         after = data["next_after"]
 
 
-def verify_url(base: str, progress: Progress | None = None, client: httpx.Client | None = None) -> VerifyReport:
+def verify_url(
+    base: str,
+    progress: Progress | None = None,
+    client: httpx.Client | None = None,
+    checkpoint: Checkpoint | None = None,
+) -> VerifyReport:
     """A running instance, through its public API only: what any citizen can check."""
     base = base.rstrip("/")
     client = client or httpx.Client(timeout=60)
     report = VerifyReport()
     head = client.get(f"{base}/api/v1/log/head").json()
-    state = verify_chain(_remote_entries(client, base), report, progress, head["seq"])
+    heard = _Heard(checkpoint)
+    state = verify_chain(_remote_entries(client, base), report, progress, head["seq"], heard)
+    if checkpoint is not None:
+        check_checkpoint(checkpoint, heard.hash_at_checkpoint, report, None)
     if report.broken_seq is None and report.head_seq < head["seq"]:
         report.head_note = f"the instance's head is seq {head['seq']} but its log ended at {report.head_seq}"
     if report.broken_seq is None:

@@ -26,6 +26,11 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
 
+    @property
+    def shown_url(self) -> str:
+        """The URL to print or log: its password masked (terminals are shared and scrolled back)."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
     def dispose(self) -> None:
         self.reader.dispose()
         if self.writer is not self.reader:

@@ -71,3 +71,19 @@ class PhotoFiles:
 
     def put_public(self, sha256: str, variant: str, data: bytes) -> None:
         _write_atomically(self.public_path(sha256, variant), data)
+
+    def put_public_copies(self, sha256: str, copies: dict[str, bytes]) -> None:
+        """Every public copy of a photo; copies with the same bytes are one file on disk (hard links)."""
+        written: dict[bytes, Path] = {}
+        for variant, data in copies.items():
+            path = self.public_path(sha256, variant)
+            first = written.get(data)
+            if first is not None:
+                try:
+                    path.unlink(missing_ok=True)
+                    os.link(first, path)
+                    continue
+                except OSError:
+                    pass  # a file system without hard links: a copy of its own
+            _write_atomically(path, data)
+            written[data] = path

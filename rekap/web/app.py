@@ -5,23 +5,27 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
-from rekap.web import access, problems, sse
+from rekap.web import access, docs, problems, sse
 from rekap.web.api import admin, compare, confirmations, health, info, photos, public, recaps, submissions
 from rekap.web.cache import AnswerCache
 from rekap.web.deps import Services
+from rekap.web.guard import Guard, WebLimits
 from rekap.web.pages import info as info_pages
 from rekap.web.pages import recap_pages
 from rekap.web.pages import routes as pages
 from rekap.web.pages.people import router as people_router
+from rekap.web.throttle import AuthThrottle
 
 
 def create_app(
     svc: Services,
     started: Callable[[], None] = lambda: None,
     stopping: Callable[[], Awaitable[None]] | None = None,
+    limits: WebLimits | None = None,
+    throttle: AuthThrottle | None = None,
 ) -> FastAPI:
     """`started` runs before the first request is taken, `stopping` after the last (the composition root's)."""
 
@@ -36,7 +40,7 @@ def create_app(
         title="rekap",
         version="1",
         summary="Election real count: TPS results with C1 photos, a hash-chained log, live totals at every tier.",
-        docs_url="/docs",
+        docs_url=None,  # served by rekap.web.docs, without a CDN
         openapi_url="/openapi.json",
         redoc_url=None,
         lifespan=lifespan,
@@ -52,13 +56,11 @@ def create_app(
                    info.router, health.router, people_router):  # fmt: skip
         app.include_router(router)  # each route names its own permission
     pages.mount_static(app)
+    docs.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # skips text/event-stream
-    if svc.simulated:
-
-        @app.middleware("http")
-        async def label_simulated(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-            response = await call_next(request)
-            response.headers["X-Rekap-Simulated"] = "true"  # every answer of a demo says it is not real
-            return response
-
+    limits = limits or WebLimits()
+    throttle = throttle or AuthThrottle(limits.auth_failures, limits.auth_window)
+    app.state.throttle = throttle
+    # outermost: sees every request; it also labels every answer of a demo as not real (X-Rekap-Simulated)
+    app.add_middleware(Guard, tokens=svc.tokens, limits=limits, throttle=throttle, simulated=svc.simulated)
     return app

@@ -31,7 +31,7 @@ def from_error(err: RekapError) -> JSONResponse:
     resp = problem(err.status, err.slug, err.title, err.detail, err.field, **err.extra)
     if headers:
         resp.headers.update(headers)
-    if err.status == 429 and "retry_after" in err.extra:
+    if "retry_after" in err.extra:
         resp.headers["Retry-After"] = str(err.extra["retry_after"])
     return resp
 

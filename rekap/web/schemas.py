@@ -11,13 +11,18 @@ from rekap.domain.result import Result
 from rekap.domain.submission import Submission
 
 Count = Annotated[StrictInt, Field(ge=-(10**7), le=10**7)]  # negatives reach the C1-NONNEG rule by name
+#: a log seq: a BIGINT column, so nothing beyond 2**63 - 1 may reach the database (it overflows the driver)
+Seq = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
+BALLOT_NUMBER_DIGITS = 4
 
 
 class ResultIn(BaseModel):
     """Every count but the votes may be left out (or null) by a source that did not digitise it: unknown, not
     zero. An officer's C1 gives them all."""
 
-    votes: dict[str, Count] = Field(description='votes per candidate ballot number, e.g. {"2": 120}')
+    votes: dict[str, Count] = Field(
+        description='votes per candidate ballot number, e.g. {"2": 120}', max_length=200
+    )
     valid: Count | None = None
     invalid: Count | None = None
     used: Count | None = Field(default=None, description="ballots used (surat suara digunakan)")
@@ -32,7 +37,8 @@ class ResultIn(BaseModel):
     @classmethod
     def _numbers(cls, v: dict[str, int]) -> dict[str, int]:
         for k in v:
-            if not k.isdigit():
+            # str.isdigit() takes "²" and "٣", which int() refuses; int() refuses more than 4,300 digits
+            if not (k.isascii() and k.isdigit() and len(k) <= BALLOT_NUMBER_DIGITS):
                 raise ValueError(f"candidate key {k!r} must be a ballot number")
         return v
 
@@ -47,7 +53,7 @@ class SubmissionIn(BaseModel):
     contest: str = Field(max_length=80)
     result: ResultIn
     photos: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(default=[], max_length=20)
-    corrects: StrictInt | None = Field(default=None, description="seq of the submission this corrects")
+    corrects: Seq | None = Field(default=None, description="seq of the submission this corrects")
     reason: str | None = Field(default=None, max_length=1000)
 
     def to_domain(self) -> Submission:

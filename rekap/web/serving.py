@@ -9,7 +9,9 @@ SIGTERM or Ctrl-C, and is the log writer they hand submissions to (rekap/log/han
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -17,14 +19,18 @@ import sys
 import threading
 import time
 from types import FrameType
+from typing import Any
 
 import uvicorn
 
 from rekap.domain.errors import InvalidInput
+from rekap.web.timeouts import with_header_timeout
 
 logger = logging.getLogger(__name__)
 RESTART_AFTER = 2.0  # seconds since a worker's start before it is started again
 STOP_SECONDS = 10  # a worker's graceful shutdown (2 s) and then some, before it is killed
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+PARENT_WATCH_SECONDS = 1.0
 
 
 def listening(host: str, port: int, count: int) -> list[socket.socket]:
@@ -35,10 +41,20 @@ def listening(host: str, port: int, count: int) -> list[socket.socket]:
         raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror}", field="port") from exc
 
 
-def _listening(host: str, port: int) -> socket.socket:
+def listening_alone(host: str, port: int) -> socket.socket:
+    """One socket on the address, refused if anything listens there already (no SO_REUSEPORT: a second rekap
+    on the port would otherwise share it silently)."""
+    try:
+        return _listening(host, port, share=False)
+    except OSError as exc:
+        raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror}", field="port") from exc
+
+
+def _listening(host: str, port: int, share: bool = True) -> socket.socket:
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if share:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(2048)
     sock.set_inheritable(True)
@@ -48,8 +64,11 @@ def _listening(host: str, port: int) -> socket.socket:
 class Workers:
     """One Uvicorn process per socket, kept running until this process is told to stop."""
 
-    def __init__(self, factory: str, sockets: list[socket.socket], env: dict[str, str]) -> None:
+    def __init__(
+        self, factory: str, sockets: list[socket.socket], env: dict[str, str], timeouts: tuple[float, float] = (10, 5)
+    ) -> None:
         self.factory = factory
+        self.timeouts = timeouts
         self.sockets = sockets
         self.env = env
         self.procs: list[subprocess.Popen[bytes] | None] = [None] * len(sockets)
@@ -58,7 +77,8 @@ class Workers:
 
     def _start(self, i: int) -> None:
         fd = self.sockets[i].fileno()
-        cmd = [sys.executable, "-m", "rekap.web.serving", self.factory, str(fd)]
+        cmd = [sys.executable, "-m", "rekap.web.serving", self.factory, str(fd), str(os.getpid()),
+               *(str(t) for t in self.timeouts)]  # fmt: skip
         self.procs[i] = subprocess.Popen(cmd, env=self.env, pass_fds=(fd,))
         self.started_at[i] = time.monotonic()
 
@@ -97,12 +117,56 @@ class Workers:
                 p.wait()
 
 
-def worker(factory: str, fd: int) -> None:
+def die_with_parent(parent: int) -> None:
+    """End this worker when the process that started it ends, even by `kill -9` (it cannot stop its workers
+    then): the kernel sends SIGTERM on Linux (PR_SET_PDEATHSIG), and a watch thread notices elsewhere. Orphans
+    kept answering on the port with a writer that no longer existed."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        except (OSError, AttributeError):
+            logger.warning("prctl(PR_SET_PDEATHSIG) unavailable: only the parent watch ends this worker")
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_WATCH_SECONDS)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def uvicorn_options(header_timeout: float, idle_timeout: float) -> dict[str, Any]:
+    """How every rekap server runs Uvicorn: headers within `header_timeout` s, a kept-alive connection closed
+    after `idle_timeout` s idle, rekap's own access log (rekap.web.guard) instead of Uvicorn's."""
+    return {
+        "http": with_header_timeout(header_timeout),
+        "timeout_keep_alive": idle_timeout,
+        "log_level": "warning",
+        "access_log": False,
+        "timeout_graceful_shutdown": 2,
+    }
+
+
+def log_to_stderr() -> None:
+    """rekap's own loggers (access log, failed token checks, warnings) to stderr, one line each."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger("rekap")
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    root.propagate = False
+
+
+def worker(factory: str, fd: int, header_timeout: float = 10, idle_timeout: float = 5) -> None:
     """One worker on an inherited socket. Not `uvicorn --fd`: that takes every descriptor for a Unix socket,
     so TCP_NODELAY is never set and small answers wait ~40 ms for the client's delayed ACK."""
-    config = uvicorn.Config(factory, factory=True, log_level="warning", access_log=False, timeout_graceful_shutdown=2)
+    log_to_stderr()
+    config = uvicorn.Config(factory, factory=True, **uvicorn_options(header_timeout, idle_timeout))
     uvicorn.Server(config).run(sockets=[socket.socket(fileno=fd)])
 
 
 if __name__ == "__main__":
-    worker(sys.argv[1], int(sys.argv[2]))
+    die_with_parent(int(sys.argv[3]))
+    worker(sys.argv[1], int(sys.argv[2]), float(sys.argv[4]), float(sys.argv[5]))

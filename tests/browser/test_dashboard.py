@@ -101,8 +101,10 @@ def test_connection_lost_is_shown_and_the_page_reconnects(site: Site, browser: B
         port = int(url.rsplit(":", 1)[1])
     expect(status).to_have_attribute("data-state", "lost", timeout=5000)
     expect(status).to_have_text(re.compile("Terputus"))
+    expect(tab.page.locator("body")).to_have_attribute("data-stale", "")  # the numbers say they are not live
     with serve(site.rekap.web_app(), port=port):
         expect(status).to_have_attribute("data-state", "on", timeout=8000)
+        expect(tab.page.locator("body")).not_to_have_attribute("data-stale", "")
     tab.page.close()
 
 

@@ -63,7 +63,7 @@ def get_photo(
     sha256: Sha256,
     request: Request,
     svc: ServicesDep,
-    size: Annotated[str, Query(pattern="^(full|view|thumb)$")] = "view",
+    size: Annotated[str, Query(pattern="^(full|view|small|thumb)$")] = "view",
 ) -> Response:
     data = svc.photos.public_copy(sha256.lower(), size)
     # content-addressed: the bytes behind this URL never change

@@ -80,6 +80,12 @@ def get_log_head(request: Request, svc: ServicesDep) -> Response:
     return public_json(request, svc.log.head(), max_age=1)
 
 
+@router.get("/log/checkpoint", responses={200: {"content": {"application/json": {}}}})
+def get_log_checkpoint(request: Request, svc: ServicesDep) -> Response:
+    """The log head signed with the instance's Ed25519 key (rekap verify --checkpoint checks a log against it)."""
+    return etagged(request, svc.log.checkpoint(), "application/json", max_age=1)
+
+
 @router.get("/search", response_model=list[SearchHit])
 def get_search(request: Request, svc: ServicesDep, q: Annotated[str, Query(max_length=100)] = "") -> Response:
     return public_json(request, svc.regions.search(q), max_age=30, kind=list[SearchHit], exclude_none=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 from rekap.domain.fold import TOTALS_COUNTS
 from rekap.domain.result import COUNT_FIELDS
+from rekap.services.csv_rows import spreadsheet_row
 from rekap.web.pages.tps_view import TpsPage
 from rekap.web.pages.views import RegionPage
 
@@ -117,8 +118,8 @@ def tps_table(page: TpsPage) -> Table:
 def as_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table[0])
-    writer.writerows(table[1])
+    writer.writerow(spreadsheet_row(table[0]))
+    writer.writerows(spreadsheet_row(r) for r in table[1])
     return out.getvalue().encode()
 
 

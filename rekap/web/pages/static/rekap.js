@@ -75,6 +75,9 @@
       status.hidden = false;
       status.dataset.state = state;
       status.textContent = msgs["live_" + state] || state;
+      // numbers shown while the stream is down are no longer live: dimmed until it is back (it then sends all)
+      if (state === "lost") document.body.dataset.stale = "";
+      else if (state === "on") delete document.body.dataset.stale;
     };
     say("connecting");
     const source = new EventSource(url);
@@ -110,6 +113,7 @@
       img.style.transform = s === 1 ? "" : `translate(${x}px, ${y}px) scale(${s})`;
       stage.classList.toggle("zoomed", s > 1);
       if (s > 1.6 && img.dataset.full) { // sharper pixels only once someone looks closely
+        img.removeAttribute("srcset"); // else the browser keeps the srcset's pick over src
         img.src = img.dataset.full;
         delete img.dataset.full;
       }

@@ -208,15 +208,29 @@ class _Heard:
         self.checkpoint = checkpoint
         self.submissions: list[tuple[Any, ...]] = []
         self.tokens: dict[str, tuple[str, str, int | None, bool]] = {}
+        self.grant_of_token: dict[str, str] = {}  # a token a person issued dies with that person's grant
+        self.user_of_grant: dict[str, str] = {}
         self.hash_at_checkpoint: str | None = None
+
+    def _revoke(self, tokens: list[str]) -> None:
+        for tok in tokens:
+            self.tokens[tok] = (*self.tokens[tok][:3], True)
 
     def __call__(self, e: Entry, changes: Changes) -> None:
         self.submissions.extend(submission_values(sub) for sub in changes.submissions)
+        p = e.payload
         if e.kind == "token.created":
-            p = e.payload
             self.tokens[p["id"]] = (p["role"], p["scope"], p.get("candidate"), False)
-        elif e.kind == "token.revoked" and e.payload["id"] in self.tokens:
-            self.tokens[e.payload["id"]] = (*self.tokens[e.payload["id"]][:3], True)
+            if p.get("grant"):
+                self.grant_of_token[p["id"]] = p["grant"]
+        elif e.kind == "token.revoked" and p["id"] in self.tokens:
+            self._revoke([p["id"]])
+        elif e.kind == "grants.given":
+            self.user_of_grant.update((row[0], row[1]) for row in p["rows"])
+        elif e.kind == "grant.revoked":
+            self._revoke([tok for tok, g in self.grant_of_token.items() if g == p["id"]])
+        elif e.kind == "user.deactivated":
+            self._revoke([tok for tok, g in self.grant_of_token.items() if self.user_of_grant.get(g) == p["user"]])
         if self.checkpoint is not None and e.seq == self.checkpoint.seq:
             self.hash_at_checkpoint = e.hash
 

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rekap.domain.errors import BodyTooLarge, BodyTooSlow, Busy, PhotoTooLarge, RekapError, Unauthorized
 from rekap.services.tokens import Tokens
+from rekap.web.access import SESSION_COOKIE
 from rekap.web.problems import from_error
 from rekap.web.throttle import AuthThrottle
 
@@ -130,6 +131,8 @@ class Guard:
 
     async def _authenticate(self, scope: Scope) -> None:
         secret = _bearer(scope)
+        if secret is None and _has_session(scope):
+            return  # a person logged in: their session, grant and form token are checked by the route (web/access.py)
         if self.tokens.known(secret) is not None:
             return  # a token this process knows is neither counted nor throttled (a NAT shares addresses)
         keys = self.throttle.keys((scope.get("client") or ("-",))[0], secret)
@@ -186,6 +189,11 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+def _has_session(scope: Scope) -> bool:
+    cookies = _header(scope, b"cookie") or ""
+    return any(c.strip().startswith(SESSION_COOKIE + "=") for c in cookies.split(";"))
 
 
 def _bearer(scope: Scope) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
 from rekap.domain.errors import Forbidden
@@ -28,7 +28,7 @@ class ConfirmedOut(BaseModel):
 
 @router.post("/submissions/{seq}/confirm", status_code=201, response_model=ConfirmedOut)
 def confirm_result(
-    seq: int,
+    seq: Annotated[int, Path(ge=1, le=2**63 - 1, description="the seq of the held result's entry")],
     body: ConfirmIn,
     svc: ServicesDep,
     actor: Annotated[Actor, Depends(access.requires("result.confirm"))],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -161,4 +162,24 @@ async def cached(
     key = ("page", request.url.path, tuple(sorted(page_query(request).items())))
     cache: AnswerCache = request.app.state.answers
     hit = cache.fresh(key, version, busy, PAGE_MAX_STALE)
-    return hit or cache.put(key, version, await run_in_threadpool(build))
+    if hit is not None:
+        return hit
+    building = _building.get(key)
+    if building is not None:  # one build per page at a time: a crowd gets the last copy, or waits for this one
+        stale = cache.peek(key, version, max_stale=float("inf"))
+        return stale if stale is not None else await asyncio.shield(building)
+    building = _building[key] = asyncio.get_running_loop().create_future()
+    try:
+        answer = cache.put(key, version, await run_in_threadpool(build))
+        building.set_result(answer)
+        return answer
+    except BaseException as err:
+        building.set_exception(err)
+        building.exception()  # retrieved here: a build nobody else waited for is no unhandled error
+        raise
+    finally:
+        del _building[key]
+
+
+#: the pages being built in this process, by cache key (a crowd opening one page must not build it 256 times)
+_building: dict[Hashable, asyncio.Future[Answer]] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bench.http import Connection
+from bench.http import Answer, Connection
 from bench.ingest import Submissions, read_bodies
 from bench.load import Items, _loop_policy
 from bench.stats import Load
@@ -29,10 +29,24 @@ async def _paced(port: int, items: Items, rate: float, seconds: float) -> Load:
         requests = items(i)
         if requests is None:
             return
-        conn = idle.pop() if idle else Connection("127.0.0.1", port)
-        try:
+
+        async def attempt(conn: Connection) -> Answer:
             for req in requests:
                 answer = await conn.send(req)
+            return answer
+
+        reused = bool(idle)
+        conn = idle.pop() if idle else Connection("127.0.0.1", port)
+        try:
+            try:
+                answer = await attempt(conn)
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                if not reused:
+                    raise
+                # a kept-alive connection the server closed while it sat idle: what any HTTP client does, once, on
+                # a new one (a submission carries its Idempotency-Key, so a repeat is answered, not counted twice)
+                conn = Connection("127.0.0.1", port)
+                answer = await attempt(conn)
         except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             load.errors[type(exc).__name__] += 1
             conn.close()

@@ -12,6 +12,7 @@ from rekap.web import access, docs, problems, sse
 from rekap.web.api import admin, compare, confirmations, health, info, photos, public, recaps, submissions
 from rekap.web.cache import AnswerCache
 from rekap.web.deps import Services
+from rekap.web.front import Front
 from rekap.web.guard import Guard, WebLimits
 from rekap.web.pages import info as info_pages
 from rekap.web.pages import recap_pages
@@ -62,5 +63,9 @@ def create_app(
     throttle = throttle or AuthThrottle(limits.auth_failures, limits.auth_window)
     app.state.throttle = throttle
     # outermost: sees every request; it also labels every answer of a demo as not real (X-Rekap-Simulated)
-    app.add_middleware(Guard, tokens=svc.tokens, limits=limits, throttle=throttle, simulated=svc.simulated)
+    front = Front(lambda: svc.real_count.model.seq, svc.real_count.busy, access.SESSION_COOKIE) if svc.public else None
+    app.state.front = front  # internal-only: every answer is someone's, none is kept
+    app.add_middleware(
+        Guard, tokens=svc.tokens, limits=limits, throttle=throttle, simulated=svc.simulated, front=front
+    )
     return app

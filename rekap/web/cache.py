@@ -12,7 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 #: Below this a compressed answer saves too little to be worth it (GZipMiddleware's default too).
 GZIP_FROM = 1000
@@ -23,6 +23,7 @@ class Answer:
     body: bytes
     etag: str
     _gzipped: bytes | None = None
+    built: float = field(default_factory=time.monotonic)
 
     @classmethod
     def of(cls, body: bytes) -> Answer:
@@ -74,3 +75,36 @@ class AnswerCache:
     ) -> Answer:
         """`get`, with `fresh`'s allowance for a busy log."""
         return self.fresh(key, version, busy, max_stale) or self.put(key, version, build())
+
+
+@dataclass(frozen=True, slots=True)
+class Representation:
+    """What goes out for one request: 304 or 200, gzipped when the reader accepts it and it is worth it."""
+
+    status: int
+    headers: dict[str, str]  # all but the Content-Type and Content-Length
+    body: bytes
+
+
+def representation(
+    answer: Answer,
+    accepts_gzip: bool,
+    if_none_match: str,
+    max_age: int,
+    extra: dict[str, str],
+    private: bool = False,
+    cached: bool = True,
+) -> Representation:
+    """The one way a public answer is shaped, by a route (`web/deps.py` etagged) or by the front copy: an ETag per
+    representation, a cached answer gzipped from its compressed copy, a 304 when the reader has it already."""
+    zipped = cached and len(answer.body) >= GZIP_FROM and accepts_gzip
+    etag = answer.etag[:-1] + '-gz"' if zipped else answer.etag
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Accept-Encoding", **extra}
+    if private:  # behind a login: no shared cache may keep it
+        headers["Cache-Control"] = "private, no-store"
+    if etag in if_none_match:
+        return Representation(304, headers, b"")
+    if zipped:
+        headers["Content-Encoding"] = "gzip"
+        return Representation(200, headers, answer.gzipped())
+    return Representation(200, headers, answer.body)

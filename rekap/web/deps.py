@@ -33,7 +33,8 @@ from rekap.services.submissions import Submissions
 from rekap.services.tokens import TokenInfo, Tokens
 from rekap.services.tps_results import TpsResults
 from rekap.services.views import json_of
-from rekap.web.cache import GZIP_FROM, Answer
+from rekap.web.cache import Answer, representation
+from rekap.web.front import Front
 
 
 @dataclass(frozen=True)
@@ -126,20 +127,21 @@ def etagged(
     extra_headers: dict[str, str] | None = None,
 ) -> Response:
     """A public answer with an ETag; the same for every anonymous reader, so a CDN may keep it. A cached answer
-    goes out gzipped from its cached compressed copy (GZipMiddleware leaves an encoded response alone)."""
+    goes out gzipped from its cached compressed copy (GZipMiddleware leaves an encoded response alone) and is kept
+    by the front copy (`web/front.py`) for the next reader of the same URL."""
+    cached = isinstance(body, Answer)
     answer = body if isinstance(body, Answer) else Answer.of(body)
-    zipped = isinstance(body, Answer) and len(answer.body) >= GZIP_FROM and _accepts_gzip(request)
-    etag = answer.etag[:-1] + '-gz"' if zipped else answer.etag  # one ETag per representation
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Accept-Encoding"}
-    headers.update(extra_headers or {})
-    if getattr(request.state, "private", False):  # behind a login: no shared cache may keep it
-        headers["Cache-Control"] = "private, no-store"
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    if zipped:
-        headers["Content-Encoding"] = "gzip"
-        return Response(answer.gzipped(), media_type=media_type, headers=headers)
-    return Response(answer.body, media_type=media_type, headers=headers)
+    private = getattr(request.state, "private", False)
+    extra = extra_headers or {}
+    shaped = representation(
+        answer, _accepts_gzip(request), request.headers.get("if-none-match", ""), max_age, extra, private, cached
+    )
+    front: Front | None = getattr(request.app.state, "front", None)
+    if cached and not private and front is not None:
+        front.keep(request.scope, answer, media_type, max_age, extra)
+    if shaped.status == 304:
+        return Response(status_code=304, headers=shaped.headers)
+    return Response(shaped.body, media_type=media_type, headers=shaped.headers)
 
 
 def _accepts_gzip(request: Request) -> bool:

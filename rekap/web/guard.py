@@ -1,6 +1,7 @@
 """What every request passes before a route sees it: the token of a write checked before its body is read, every
-body capped and refused early (413), reads beyond a limit refused fast (503, never a submission), HEAD answered
-like GET, security headers on every answer and one access-log line per request.
+body capped and refused early (413), a crowd's repeated public reads answered from the front copy (`front.py`),
+reads beyond a limit refused fast (503, never a submission), HEAD answered like GET, security headers on every
+answer and one access-log line per request.
 
 A pure ASGI middleware (not Starlette's BaseHTTPMiddleware, which copies every answer through a queue).
 """
@@ -19,6 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rekap.domain.errors import BodyTooLarge, BodyTooSlow, Busy, PhotoTooLarge, RekapError, Unauthorized
 from rekap.services.tokens import Tokens
 from rekap.web.access import SESSION_COOKIE
+from rekap.web.cache import Representation
+from rekap.web.front import Front
 from rekap.web.problems import from_error
 from rekap.web.throttle import AuthThrottle
 
@@ -60,9 +63,15 @@ class WebLimits:
 
 class Guard:
     def __init__(
-        self, app: ASGIApp, tokens: Tokens, limits: WebLimits, throttle: AuthThrottle, simulated: bool = False
+        self,
+        app: ASGIApp,
+        tokens: Tokens,
+        limits: WebLimits,
+        throttle: AuthThrottle,
+        simulated: bool = False,
+        front: Front | None = None,
     ) -> None:
-        self.app, self.tokens, self.limits, self.throttle = app, tokens, limits, throttle
+        self.app, self.tokens, self.limits, self.throttle, self.front = app, tokens, limits, throttle, front
         self.headers = [*SECURITY_HEADERS, *([(b"x-rekap-simulated", b"true")] if simulated else [])]
         self.reads_in_flight = 0
 
@@ -106,6 +115,12 @@ class Guard:
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
+        if scope["method"] == "GET" and self.front is not None:
+            kept = self.front.answer(scope)
+            if kept is not None:  # a crowd's repeat: no routing, no thread, no read slot
+                await _send(send, *kept)
+                return
+            self.front.mark(scope)
         if scope["method"] not in BODY_METHODS:
             if path.startswith(STREAMS) or self.reads_in_flight < self.limits.max_reads:
                 self.reads_in_flight += 1
@@ -169,6 +184,14 @@ class Guard:
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
+
+
+async def _send(send: Send, media_type: str, shaped: Representation) -> None:
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in shaped.headers.items()]
+    if shaped.status != 304:
+        headers += [(b"content-type", media_type.encode()), (b"content-length", str(len(shaped.body)).encode())]
+    await send({"type": "http.response.start", "status": shaped.status, "headers": headers})
+    await send({"type": "http.response.body", "body": shaped.body})
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -10,6 +10,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from weakref import WeakKeyDictionary
 
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -150,6 +151,12 @@ def render(request: Request, loc: Locale, template: str, status: int = 200, **co
 PAGE_MAX_STALE = 1.0
 
 
+#: pages built at once by one process; beyond, a page that has a copy is given it (its live updates bring the reader
+#: up to date) and one that has none waits for a slot: a read flood then gets what CPU building takes, never all of
+#: it, and ingest's answers on the same event loop keep their share
+MAX_BUILDS = 2
+
+
 async def cached(
     request: Request, version: Hashable | None, build: Callable[[], bytes], busy: Callable[[], bool]
 ) -> bytes | Answer:
@@ -164,13 +171,17 @@ async def cached(
     hit = cache.fresh(key, version, busy, PAGE_MAX_STALE)
     if hit is not None:
         return hit
+    last = cache.peek(key, version, max_stale=float("inf"))
     building = _building.get(key)
     if building is not None:  # one build per page at a time: a crowd gets the last copy, or waits for this one
-        stale = cache.peek(key, version, max_stale=float("inf"))
-        return stale if stale is not None else await asyncio.shield(building)
+        return last if last is not None else await asyncio.shield(building)
+    slots = _slots()
+    if last is not None and slots.locked():
+        return last
     building = _building[key] = asyncio.get_running_loop().create_future()
     try:
-        answer = cache.put(key, version, await run_in_threadpool(build))
+        async with slots:
+            answer = cache.put(key, version, await run_in_threadpool(build))
         building.set_result(answer)
         return answer
     except BaseException as err:
@@ -183,3 +194,13 @@ async def cached(
 
 #: the pages being built in this process, by cache key (a crowd opening one page must not build it 256 times)
 _building: dict[Hashable, asyncio.Future[Answer]] = {}
+_build_slots: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = WeakKeyDictionary()
+
+
+def _slots() -> asyncio.Semaphore:
+    """The build slots of this event loop (a semaphore belongs to one loop; tests run several)."""
+    loop = asyncio.get_running_loop()
+    slots = _build_slots.get(loop)
+    if slots is None:
+        slots = _build_slots[loop] = asyncio.Semaphore(MAX_BUILDS)
+    return slots

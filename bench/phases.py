@@ -20,6 +20,7 @@ from bench.server import REPO, CpuMeter, CpuShare, Server, serving
 from bench.stats import Figure, Load
 from rekap.gen import national
 from rekap.services import snapshots
+from rekap.web.serving import READER_NICE
 
 OUT = REPO / "bench" / "out"
 S3_FILES = 10_000
@@ -94,6 +95,10 @@ def http_phases(run: Run, db_url: str, data_dir: Path, tokens: list[str]) -> Non
             flood_phase(run, srv, tokens)
         if "publish" in a.only:
             publish_after_burst(run, srv, db_url, data_dir, tokens)
+    if "flood" in a.only:
+        with serving(db_url, data_dir, a.workers, ingest=True) as srv:
+            run.say(f"server up: {a.workers} worker(s) on port {srv.port}, one on ingest port {srv.ingest_port}")
+            flood_on_the_ingest_port(run, srv, tokens)
     check_verify(run, db_url, data_dir, "the HTTP benchmarks")
 
 
@@ -211,18 +216,24 @@ def reads_under_ingest(run: Run, srv: Server, tokens: list[str]) -> None:
     )
 
 
-def _steady(run: Run, srv: Server, tokens: list[str], tag: str) -> InChild:
-    ingest_child = InChild(flood.steady_ingest, srv.port, str(run.results), run.used, tokens, run.args.duration, tag)
+def _steady(run: Run, srv: Server, tokens: list[str], tag: str, port: int | None = None) -> InChild:
+    ingest_child = InChild(
+        flood.steady_ingest, port or srv.port, str(run.results), run.used, tokens, run.args.duration, tag
+    )
     run.used += int(flood.STEADY_RATE * run.args.duration)
     return ingest_child
+
+
+def _flood_paths(run: Run) -> list[str]:
+    tps = _tps_codes(run)
+    regions = ["ID", *sorted({code[:n] for code in tps for n in (2, 5, 8, 13)})]
+    return flood.page_paths(run.manifest.contest, regions, tps)
 
 
 def flood_phase(run: Run, srv: Server, tokens: list[str]) -> None:
     """A steady 200 results/s alone, then under a 256-connection flood of pages, then the home page alone
     under that flood."""
-    tps = _tps_codes(run)
-    regions = ["ID", *sorted({code[:n] for code in tps for n in (2, 5, 8, 13)})]
-    paths = flood.page_paths(run.manifest.contest, regions, tps)
+    paths = _flood_paths(run)
     alone: Load = _steady(run, srv, tokens, "steady").result()
     n, secs = flood.FLOOD_CONNECTIONS, run.args.duration
     writer = _steady(run, srv, tokens, "flooded")
@@ -252,6 +263,32 @@ def flood_phase(run: Run, srv: Server, tokens: list[str]) -> None:
             f"{home.summary()}, gzip as browsers ask; ingest meanwhile {also.summary()}",
             target="≥ 2,000 req/s",
             met=home.rate >= 2000,
+        )
+    )
+
+
+def flood_on_the_ingest_port(run: Run, srv: Server, tokens: list[str]) -> None:
+    """The same flood of the public port, with the steady ingest sent to the ingest port (`rekap serve
+    --ingest-port`): how a deployment keeps the officers' submissions out of the crowd's way."""
+    assert srv.ingest_port is not None
+    paths = _flood_paths(run)
+    alone: Load = _steady(run, srv, tokens, "ingest-port-steady", srv.ingest_port).result()
+    n, secs = flood.FLOOD_CONNECTIONS, run.args.duration
+    writer = _steady(run, srv, tokens, "ingest-port-flooded", srv.ingest_port)
+    readers = InChild(read_bench.reads, srv.port, paths, secs, n, True)
+    flooded: Load = writer.result()
+    got: Load = readers.result()
+    run.add(
+        Figure(
+            f"the same, ingest sent to the ingest port ({srv.workers} public worker(s) at nice "
+            f"{READER_NICE}, 1 ingest worker): ack p99",
+            flooded.ms(99),
+            "ms",
+            f"{flooded.summary()}; the flood of the public port meanwhile {got.summary()} ({got.kinds()})",
+            target="p99 ≤ 250 ms",
+            met=flooded.ms(99) <= 250 and flooded.ok >= 0.99 * flood.STEADY_RATE * secs,
+            baseline=alone.ms(99),
+            baseline_name="the same steady ingest to the ingest port without readers",
         )
     )
 

@@ -28,6 +28,7 @@ class Server:
     proc: subprocess.Popen[bytes]
     port: int
     workers: int
+    ingest_port: int | None = None  # `rekap serve --ingest-port`: one more worker, at normal priority
 
     @property
     def url(self) -> str:
@@ -52,13 +53,15 @@ def _parents() -> dict[int, int]:
 
 
 @contextmanager
-def serving(db_url: str, data_dir: Path, workers: int = 1) -> Iterator[Server]:
-    port = free_port()
+def serving(db_url: str, data_dir: Path, workers: int = 1, ingest: bool = False) -> Iterator[Server]:
+    port, ingest_port = free_port(), (free_port() if ingest else None)
     env = os.environ | {"REKAP_DATABASE_URL": db_url, "REKAP_DATA_DIR": str(data_dir)}
     env["REKAP_REQUIRE_PHOTO_FROM"] = ""  # some runs ingest numbers alone, on purpose
     cmd = [sys.executable, "-m", "bench.serve", "--port", str(port), "--workers", str(workers)]
+    if ingest_port is not None:
+        cmd += ["--ingest-port", str(ingest_port)]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env)
-    server = Server(proc, port, workers)
+    server = Server(proc, port, workers, ingest_port)
     try:
         _wait_ready(server)
         yield server
@@ -79,8 +82,9 @@ def _wait_ready(server: Server, seconds: float = 90) -> None:
         try:
             with urllib.request.urlopen(server.url + "/bench/static", timeout=2):
                 pass
-            if server.workers == 1 or len(server.pids()) > server.workers:
-                time.sleep(0.5 if server.workers > 1 else 0)  # let every worker finish its start-up
+            processes = server.workers + (server.ingest_port is not None)
+            if processes == 1 or len(server.pids()) > processes:
+                time.sleep(0.5 if processes > 1 else 0)  # let every worker finish its start-up
                 return
         except OSError:
             pass

@@ -207,17 +207,25 @@ class Rekap:
         if self.async_reads is not None:
             await self.async_reads.close()
 
-    def serve(self, host: str, port: int, workers: int = 1, factory: str = APP_FACTORY) -> None:
+    def serve(
+        self, host: str, port: int, workers: int = 1, factory: str = APP_FACTORY, ingest_port: int | None = None
+    ) -> None:
         """With one worker the app runs here and writes itself. With several (PostgreSQL only) each worker is a
-        process of its own and this process is their log writer."""
+        process of its own and this process is their log writer. With an ingest port, one more worker serves it
+        at normal priority and the public port's workers yield the CPU to it (`serving.READER_NICE`): a read flood
+        on the public address cannot slow the officers' submissions sent to the other."""
         build: Callable[..., FastAPI] = import_from_string(factory)
-        if workers == 1:
+        if workers == 1 and ingest_port is None:
             serving.log_to_stderr()
             options = serving.uvicorn_options(self.settings.header_timeout, self.settings.idle_timeout)
             uvicorn.run(build(self), host=host, port=port, **options)
             return
-        self.check_workers(workers)
+        self.check_workers(workers, ingest_port)
         sockets = serving.listening(host, port, workers)
+        nice = [0] * workers
+        if ingest_port is not None:
+            sockets += serving.listening(host, ingest_port, 1)
+            nice = [serving.READER_NICE] * workers + [0]
         self.writer.state  # noqa: B018 - fold the log before the workers hand anything over
         settle_heap()
         with log_writer(self.submissions.write) as server:
@@ -229,13 +237,14 @@ class Rekap:
             timeouts = (self.settings.header_timeout, self.settings.idle_timeout)
             self._checkpointing()
             try:
-                serving.Workers(factory, sockets, env, timeouts).run()
+                serving.Workers(factory, sockets, env, timeouts, nice).run()
             finally:
                 self._stop_checkpointing()
 
-    def check_workers(self, workers: int) -> None:
-        if workers > 1 and self.db.is_sqlite:
-            raise InvalidInput("several workers need PostgreSQL (--db postgresql://…)", field="workers")
+    def check_workers(self, workers: int, ingest_port: int | None = None) -> None:
+        if (workers > 1 or ingest_port is not None) and self.db.is_sqlite:
+            field = "workers" if ingest_port is None else "ingest_port"
+            raise InvalidInput("several workers, or an ingest port, need PostgreSQL (--db postgresql://…)", field=field)
 
     # --- audit --------------------------------------------------------------------------------------------
 

@@ -72,5 +72,6 @@ def test_verify_of_a_missing_export_is_an_error(rekap, tmp_path):
 def test_several_workers_on_sqlite_are_refused_before_serving(rekap, db_url):
     if not db_url.startswith("sqlite"):
         pytest.skip("the refusal is SQLite's")
-    out = rekap("serve", "--workers", "2", ok=False)
-    assert out.exit_code == 2 and "need PostgreSQL" in out.output and "serving" not in out.output
+    for args in (("--workers", "2"), ("--ingest-port", "8123")):
+        out = rekap("serve", *args, ok=False)
+        assert out.exit_code == 2 and "need PostgreSQL" in out.output and "serving" not in out.output

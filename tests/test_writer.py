@@ -207,3 +207,34 @@ def test_serve_says_so_when_the_port_is_taken(rekap, settings, pg_only):
         with pytest.raises(InvalidInput) as err:
             rekap.serve("127.0.0.1", taken.getsockname()[1], workers=2)
     assert err.value.field == "port"
+
+
+def test_an_ingest_port_keeps_normal_priority_while_the_public_workers_yield(rekap, settings, pg_only, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    secret = rekap.tokens.create("kpps", "officer", "test")[1]
+    port, ingest = free_port(), free_port()
+    log = (tmp_path / "serve.log").open("wb")
+    cmd = [sys.executable, "-m", "rekap", "--db", settings.db_url, "--data-dir", str(settings.data_dir),
+           "serve", "--workers", "1", "--port", str(port), "--ingest-port", str(ingest)]  # fmt: skip
+    env = os.environ | {"PYTHONUNBUFFERED": "1", "REKAP_REQUIRE_PHOTO_FROM": ""}
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    public, field = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{ingest}"
+    try:
+        _wait_until(lambda: all(httpx.get(b + "/api/v1/log/head", timeout=1).is_success for b in (public, field)), proc)
+        auth = {"Authorization": f"Bearer {secret}"}
+        for code in sorted(rekap.writer.state.tps)[:5]:
+            assert httpx.post(field + "/api/v1/submissions", json=_body(rekap, code), headers=auth).status_code == 201
+        national = f"{public}/api/v1/contests/{CONTEST}/totals/31"
+        _wait_until(lambda: httpx.get(national).json()["progress"]["tps_reported"] == 5, proc)
+        niceness = sorted(os.getpriority(os.PRIO_PROCESS, pid) for pid in _children(proc.pid))
+        assert niceness == [0, 10]  # the ingest worker, and the public one yielding to it
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0, (tmp_path / "serve.log").read_text()
+    assert "submissions also on port" in (tmp_path / "serve.log").read_text()

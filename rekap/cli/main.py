@@ -144,12 +144,18 @@ def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
     workers: Annotated[int, typer.Option(help="Uvicorn worker processes (PostgreSQL only)")] = 1,
-) -> None:
+    ingest_port: Annotated[
+        int | None,
+        typer.Option(help="a second port, for the field forms and importers: its worker keeps the CPU under a read "
+                     "flood of the public port (PostgreSQL only)"),
+    ] = None,
+) -> None:  # fmt: skip
     """Run the HTTP API and public pages."""
     with instance(create=True) as rekap:
-        rekap.check_workers(workers)
-        console.print(f"rekap serving {rekap.db.shown_url} on http://{host}:{port}/ with {workers} worker(s)")
-        rekap.serve(host, port, workers)
+        rekap.check_workers(workers, ingest_port)
+        also = f", submissions also on port {ingest_port}" if ingest_port is not None else ""
+        console.print(f"rekap serving {rekap.db.shown_url} on http://{host}:{port}/ with {workers} worker(s){also}")
+        rekap.serve(host, port, workers, ingest_port=ingest_port)
 
 
 @app.command()

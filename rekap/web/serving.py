@@ -31,6 +31,9 @@ RESTART_AFTER = 2.0  # seconds since a worker's start before it is started again
 STOP_SECONDS = 10  # a worker's graceful shutdown (2 s) and then some, before it is killed
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 PARENT_WATCH_SECONDS = 1.0
+#: the niceness of the public port's workers when an ingest port is served beside it: under a read flood the CPU
+#: goes first to the ingest worker and the log writer (nice 0), and readers get all that is left
+READER_NICE = 10
 
 
 def listening(host: str, port: int, count: int) -> list[socket.socket]:
@@ -65,12 +68,18 @@ class Workers:
     """One Uvicorn process per socket, kept running until this process is told to stop."""
 
     def __init__(
-        self, factory: str, sockets: list[socket.socket], env: dict[str, str], timeouts: tuple[float, float] = (10, 5)
+        self,
+        factory: str,
+        sockets: list[socket.socket],
+        env: dict[str, str],
+        timeouts: tuple[float, float] = (10, 5),
+        nice: list[int] | None = None,
     ) -> None:
         self.factory = factory
         self.timeouts = timeouts
         self.sockets = sockets
         self.env = env
+        self.nice = nice or [0] * len(sockets)  # each worker's niceness: readers yield the CPU to ingest
         self.procs: list[subprocess.Popen[bytes] | None] = [None] * len(sockets)
         self.started_at = [0.0] * len(sockets)
         self._stop = threading.Event()
@@ -78,7 +87,7 @@ class Workers:
     def _start(self, i: int) -> None:
         fd = self.sockets[i].fileno()
         cmd = [sys.executable, "-m", "rekap.web.serving", self.factory, str(fd), str(os.getpid()),
-               *(str(t) for t in self.timeouts)]  # fmt: skip
+               *(str(t) for t in self.timeouts), str(self.nice[i])]  # fmt: skip
         self.procs[i] = subprocess.Popen(cmd, env=self.env, pass_fds=(fd,))
         self.started_at[i] = time.monotonic()
 
@@ -169,4 +178,5 @@ def worker(factory: str, fd: int, header_timeout: float = 10, idle_timeout: floa
 
 if __name__ == "__main__":
     die_with_parent(int(sys.argv[3]))
+    os.nice(int(sys.argv[6]))
     worker(sys.argv[1], int(sys.argv[2]), float(sys.argv[4]), float(sys.argv[5]))

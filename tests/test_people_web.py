@@ -14,7 +14,7 @@ from rekap.bootstrap import Rekap
 from rekap.demo.simulate import DATA
 from rekap.services.people import CLI
 from rekap.settings import Settings
-from tests.conftest import CONTEST, TPS, clean_result, small_tps_file
+from tests.conftest import CONTEST, KELURAHAN, TPS, clean_result, small_tps_file
 
 
 class Clock:
@@ -266,3 +266,37 @@ def test_an_operator_resets_a_forgotten_pin(app: Rekap, web: TestClient) -> None
     token = csrf_of(web, "/activate")
     r = web.post("/activate", data={"code": fresh.code, "pin": "975310", "pin2": "975310", "csrf": token})
     assert r.status_code == 303 and web.get("/account").status_code == 200
+
+
+def test_a_person_with_two_grants_acts_under_the_widest_that_covers_the_target(app: Rekap, web: TestClient) -> None:
+    """The KPPS of one TPS who is also operator of its kelurahan's neighbour and of the whole kecamatan: a held
+    result elsewhere in the kecamatan is confirmed, and a correction verified, under the kecamatan's grant; the
+    report itself still counts as the TPS's officer's."""
+    held_tps = f"{KELURAHAN}-004"
+    user, _, _ = app.people.create(CLI, "Bu Rina", "officer", TPS, username="rina", password="rahasia1")
+    app.people.give(CLI, user, "operator", "31.71.01.1002")
+    kecamatan = app.people.give(CLI, user, "operator", "31.71.01")
+    assert login(web, "rina", "rahasia1") == 303
+    headers = {"x-csrf-token": csrf_of(web, "/account")}
+
+    volunteer = app.tokens.create("relawan", "volunteer", KELURAHAN)[1]
+    inflated = clean_result(dpt=493, votes=(300, 190), invalid=20) | {"unused": 0, "dpk": 30}
+    held = web.post("/api/v1/submissions", json={"tps": held_tps, "contest": CONTEST, "result": inflated},
+                    headers={"Authorization": f"Bearer {volunteer}"}).json()  # fmt: skip
+    assert held["held"] is True, held
+    r = web.post(f"/api/v1/submissions/{held['seq']}/confirm", json={"reason": "saw the photo"}, headers=headers)
+    assert r.status_code == 201, r.text
+    assert not app.writer.state.accepted[(held_tps, CONTEST)].held
+
+    first = web.post("/api/v1/submissions", json={"tps": TPS, "contest": CONTEST, "result": clean_result()},
+                     headers=headers).json()  # fmt: skip
+    fix = {"tps": TPS, "contest": CONTEST, "result": clean_result(votes=(121, 150)), "corrects": first["seq"],
+           "reason": "misread 120"}  # fmt: skip
+    fixed = web.post("/api/v1/submissions", json=fix, headers=headers)
+    assert fixed.status_code == 201, fixed.text
+    report, correction = [s for r in app.tps.detail(TPS).results for s in r.submissions]
+    assert report.source == "officer" and not report.verified
+    assert correction.verified and correction.accepted
+    actors = {e.seq: e.actor for e in app.public_log.page(0, 1000).entries}
+    assert actors[fixed.json()["seq"]] == f"grant:{kecamatan}"
+    assert app.verify().ok

@@ -281,7 +281,7 @@ photo_reports = Table(
     Column("tps", String(24), nullable=False, index=True),
     Column("contest", String(80), nullable=False),
     Column("photos", Text, nullable=False),  # SHA-256s, space-separated
-    Column("source", String(20), nullable=False),
+    Column("source", String(20), nullable=False),  # its label: volunteer, witness:2 …
     Column("actor", String(200), nullable=False),
     Column("at", String(32), nullable=False),
     Column("digitised_seq", BigInteger),  # the submission that typed its numbers in, once there is one

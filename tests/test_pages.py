@@ -159,8 +159,15 @@ def test_each_c1_photo_is_labelled_by_who_sent_it_the_officers_beside_the_witnes
     first = submit(rekap, reporter(rekap), TPS, photo=officer_photo)
     submit(rekap, reporter(rekap, "witness", 3), TPS, votes=(120, 157), photo=witness_photo)
     rekap.submissions.report_photos(reporter(rekap, "volunteer"), TPS, CONTEST, (volunteer_photo,))
-    submit(rekap, reporter(rekap, "operator"), TPS, votes=(121, 150), photo=officer_photo, corrects=first.seq,
-           reason="salah baca")  # the same photo again: shown once, under who sent it first
+    submit(
+        rekap,
+        reporter(rekap, "operator"),
+        TPS,
+        votes=(121, 150),
+        photo=officer_photo,
+        corrects=first.seq,
+        reason="salah baca",
+    )  # the same photo again: shown once, under who sent it first
 
     def groups(html):
         card = html.split(f'id="photos-{CONTEST}"', 1)[1].split('id="compare-', 1)[0]
@@ -177,7 +184,9 @@ def test_each_c1_photo_is_labelled_by_who_sent_it_the_officers_beside_the_witnes
         ("Dikirim oleh Relawan", [("Relawan", volunteer_photo, True)]),
     ]
     assert [g for g, _ in groups(page(client, f"/tps/{TPS}?lang=en"))] == [
-        "Sent by KPPS officer", "Sent by Witness of pair 3", "Sent by Volunteer"
+        "Sent by KPPS officer",
+        "Sent by Witness of pair 3",
+        "Sent by Volunteer",
     ]
 
 

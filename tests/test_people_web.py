@@ -300,3 +300,22 @@ def test_a_person_with_two_grants_acts_under_the_widest_that_covers_the_target(a
     actors = {e.seq: e.actor for e in app.public_log.page(0, 1000).entries}
     assert actors[fixed.json()["seq"]] == f"grant:{kecamatan}"
     assert app.verify().ok
+
+
+def test_a_correction_without_a_reason_is_refused_and_changes_nothing(app: Rekap, web: TestClient) -> None:
+    app.people.create(CLI, "Ani", "officer", TPS, username="ani", password="rahasia1")
+    assert login(web, "ani", "rahasia1") == 303
+    headers = {"x-csrf-token": csrf_of(web, f"/report/{TPS}")}
+    first = web.post("/api/v1/submissions", json={"tps": TPS, "contest": CONTEST, "result": clean_result()},
+                     headers=headers).json()  # fmt: skip
+    data = web.get(f"/report/{TPS}/data.json").json()
+    assert data["contests"][0]["counted"] == {"seq": first["seq"], "result": clean_result()}
+    seq = app.writer.state.seq
+    for reason in (None, "", "   "):
+        fix = {"tps": TPS, "contest": CONTEST, "result": clean_result(votes=(121, 150)), "corrects": first["seq"],
+               "reason": reason}  # fmt: skip
+        r = web.post("/api/v1/submissions", json=fix, headers=headers)
+        assert r.status_code == 422, r.text
+        assert r.json()["type"] == "/problems/invalid-input" and r.json()["field"] == "reason"
+        assert "reason" in r.json()["detail"]
+    assert app.writer.state.seq == seq

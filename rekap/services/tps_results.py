@@ -30,9 +30,8 @@ from rekap.store.db import Database
 
 
 def _role_of(s: stored.StoredSubmission) -> str:
-    if s.actor.startswith("token:"):
-        return s.role or "token"
-    return s.actor.split(":", 1)[0]
+    kind = s.actor.split(":", 1)[0]
+    return s.role or kind if kind in ("token", "grant") else kind
 
 
 def _submission(s: stored.StoredSubmission, acc: stored.StoredAccepted | None) -> SubmissionView:

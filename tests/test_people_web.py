@@ -319,3 +319,30 @@ def test_a_correction_without_a_reason_is_refused_and_changes_nothing(app: Rekap
         assert r.json()["type"] == "/problems/invalid-input" and r.json()["field"] == "reason"
         assert "reason" in r.json()["detail"]
     assert app.writer.state.seq == seq
+
+
+def test_two_workers_on_one_database_share_one_budget_of_failures(settings: Settings, clock: Clock,
+                                                                  tmp_path: Path) -> None:  # fmt: skip
+    """`rekap serve --workers N`: each worker is an instance of its own on the shared database. Guessing across
+    them gets no more tries than guessing at one."""
+    first = _open(settings, clock, tmp_path)
+    second = Rekap.open(settings, create=False, clock=clock)
+    try:
+        first.people.create(CLI, "Ani", "officer", TPS, username="ani", password="rahasia1")
+        a, b = (TestClient(r.web_app(), follow_redirects=False) for r in (first, second))
+        assert [login(w, "ani", "wrong-pin") for w in (a, b, a, b, a)] == [401] * 5
+        assert login(b, "ani", "rahasia1") == 429 and login(a, "ani", "rahasia1") == 429
+        clock.now += 900
+        assert login(b, "ani", "rahasia1") == 303
+
+        def guess(client: TestClient, n: int) -> int:
+            body = {"tps": TPS, "contest": CONTEST, "result": clean_result()}
+            return client.post("/api/v1/submissions", json=body, headers={"Authorization": f"Bearer rk_guess{n}"}
+                               ).status_code  # fmt: skip
+
+        limit = settings.auth_failures
+        assert [guess(a if n % 2 else b, n) for n in range(limit)] == [401] * limit
+        assert guess(a, limit) == 429 and guess(b, limit + 1) == 429
+    finally:
+        second.close()
+        first.close()

@@ -153,7 +153,7 @@ async def activate(
     people, sessions = _people(svc)
     address = _address(request)
     try:
-        sessions.check_throttle("code:" + code, address)
+        await run_in_threadpool(sessions.check_throttle, "code:" + code, address)
         if pin != pin2:
             raise InvalidInput(loc.t("people.pin_mismatch"), field="pin2")
         user = await run_in_threadpool(people.activate, code, pin)
@@ -169,7 +169,7 @@ async def activate(
         resp.headers["Retry-After"] = str(err.extra["retry_after"])
         return resp
     except Unauthorized:
-        sessions.failed("code:" + code, address)
+        await run_in_threadpool(sessions.failed, "code:" + code, address)
         return page(request, loc, "activate.html", status=401, code=code, error=loc.t("people.code_bad"))
     except InvalidInput as err:
         message = err.detail if err.field == "pin2" else loc.t("people.pin_short")

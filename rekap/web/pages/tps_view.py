@@ -190,8 +190,8 @@ def _photo_groups(
                 senders[h].append(label)
     sizes = svc.tps.photo_sizes(list(first))
     groups: dict[tuple[tuple[int, int, str], str], list[Photo]] = {}
-    for h, key in first.items():
-        groups.setdefault(key, []).append(Photo(h, *sizes.get(h, (3, 4)), " · ".join(senders[h]), h in alone))
+    for h, sender in first.items():
+        groups.setdefault(sender, []).append(Photo(h, *sizes.get(h, (3, 4)), " · ".join(senders[h]), h in alone))
     return [PhotoGroup(label, photos) for (_, label), photos in sorted(groups.items())]
 
 

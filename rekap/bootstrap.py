@@ -47,6 +47,7 @@ from rekap.services.sessions import Sessions
 from rekap.services.snapshots import Publisher
 from rekap.services.streams import Streams
 from rekap.services.submissions import Submissions
+from rekap.services.throttles import FailedAttempts
 from rekap.services.tokens import Tokens
 from rekap.services.tps_results import TpsResults
 from rekap.settings import Settings
@@ -146,7 +147,7 @@ class Rekap:
             people=self.people, sessions=self.sessions, public=self.settings.public,
             photo_max_side=self.settings.photo_max_side,
             directory=self.directory, schedule=self.schedule, committees=self.committees, finder=self.finder,
-            register=self.register, health=self.health,
+            register=self.register, health=self.health, attempts=FailedAttempts(self.db, self.clock),
         )  # fmt: skip
 
     def web_app(self, then: tuple[Callable[[], None], ...] = ()) -> FastAPI:

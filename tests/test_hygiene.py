@@ -7,12 +7,13 @@ import pytest
 from conftest import CONTEST, TPS, clean_result
 from fastapi.testclient import TestClient
 
+from rekap.services.throttles import FailedAttempts
 from rekap.web.throttle import AuthThrottle
 
 
 class Clock:
     def __init__(self):
-        self.now = 1000.0
+        self.now = 1_800_000_000
 
     def __call__(self):
         return self.now
@@ -27,7 +28,8 @@ def clock():
 def guarded(rekap, clock):
     from rekap.web.app import create_app
 
-    app = create_app(rekap.web_services(), limits=rekap.web_limits(), throttle=AuthThrottle(5, 60, clock))
+    throttle = AuthThrottle(FailedAttempts(rekap.db, clock).throttle("token", 5, 60, 60))
+    app = create_app(rekap.web_services(), limits=rekap.web_limits(), throttle=throttle)
     return TestClient(app)
 
 
@@ -59,8 +61,8 @@ def test_a_known_token_passes_while_its_address_is_throttled(guarded, officer_to
     assert r.status_code == 201
 
 
-def test_guessing_one_token_prefix_from_many_addresses_is_throttled(clock):
-    throttle = AuthThrottle(3, 60, clock)
+def test_guessing_one_token_prefix_from_many_addresses_is_throttled(empty, clock):
+    throttle = AuthThrottle(FailedAttempts(empty.db, clock).throttle("token", 3, 60, 60))
     for i in range(3):
         keys = throttle.keys(f"10.0.0.{i}", "rk_AAAAAAAAAxyz" + str(i))
         throttle.check(keys)

@@ -154,6 +154,42 @@ def test_tps_page_has_photo_history_disagreement_and_hashes(client, rekap):
     assert "mengoreksi entri" in html and "angka salah baca" in html and "Suara paslon 2: 100 → 110" in html
 
 
+def test_each_c1_photo_is_labelled_by_who_sent_it_the_officers_beside_the_witnesses(client, rekap):
+    officer_photo, witness_photo, volunteer_photo = (photo(rekap, seed) for seed in (1, 2, 3))
+    first = submit(rekap, reporter(rekap), TPS, photo=officer_photo)
+    submit(rekap, reporter(rekap, "witness", 3), TPS, votes=(120, 157), photo=witness_photo)
+    rekap.submissions.report_photos(reporter(rekap, "volunteer"), TPS, CONTEST, (volunteer_photo,))
+    submit(
+        rekap,
+        reporter(rekap, "operator"),
+        TPS,
+        votes=(121, 150),
+        photo=officer_photo,
+        corrects=first.seq,
+        reason="salah baca",
+    )  # the same photo again: shown once, under who sent it first
+
+    def groups(html):
+        card = html.split(f'id="photos-{CONTEST}"', 1)[1].split('id="compare-', 1)[0]
+        out = []
+        for part in card.split('<section class="photo-group">')[1:]:
+            sender = re.search(r'<h4 class="sender">([^<]+)</h4>', part).group(1)
+            captions = re.findall(r'<b class="sent-by">([^<]+)</b>(.*?)<code class="hash">(\w+)</code>', part)
+            out.append((sender, [(who, sha, "belum diketik" in rest) for who, rest, sha in captions]))
+        return out
+
+    assert groups(page(client, f"/tps/{TPS}")) == [
+        ("Dikirim oleh Petugas KPPS", [("Petugas KPPS · Koreksi operator (terverifikasi)", officer_photo, False)]),
+        ("Dikirim oleh Saksi paslon 3", [("Saksi paslon 3", witness_photo, False)]),
+        ("Dikirim oleh Relawan", [("Relawan", volunteer_photo, True)]),
+    ]
+    assert [g for g, _ in groups(page(client, f"/tps/{TPS}?lang=en"))] == [
+        "Sent by KPPS officer",
+        "Sent by Witness of pair 3",
+        "Sent by Volunteer",
+    ]
+
+
 def test_downloads_hold_the_tables_the_pages_show(client, rekap):
     night(rekap)
     rows = list(csv.DictReader(io.StringIO(client.get(f"/c/{CONTEST}/r/31.csv").text)))

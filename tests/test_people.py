@@ -55,6 +55,17 @@ def test_the_narrowest_grant_reports() -> None:
     assert grant_for(actor, "result.submit", OTHER_TPS) == wide
 
 
+def test_every_other_action_is_done_under_the_widest_grant_that_covers_it() -> None:
+    kelurahan, kecamatan = Grant("g1", "u", "operator", KELURAHAN), Grant("g2", "u", "operator", "31.71.01")
+    officer, admin = Grant("g3", "u", "officer", TPS), Grant("g4", "u", "admin", "ID")
+    actor = Actor("u", (kelurahan, kecamatan, officer))
+    assert grant_for(actor, "result.correct", TPS) == kecamatan  # a verified correction, not the officer's
+    assert grant_for(actor, "result.confirm", None) == kecamatan
+    assert grant_for(actor, "result.confirm", "31.71.01.1002-001") == kecamatan
+    assert grant_for(actor, "result.confirm", ELSEWHERE) is None
+    assert grant_for(Actor("u", (Grant("g5", "u", "operator", "31"), admin)), "info.manage") == admin
+
+
 def _csv(*rows: str) -> str:
     return "name,phone,tps,role,candidate\n" + "\n".join(rows) + "\n"
 

@@ -14,7 +14,7 @@ from rekap.bootstrap import Rekap
 from rekap.demo.simulate import DATA
 from rekap.services.people import CLI
 from rekap.settings import Settings
-from tests.conftest import CONTEST, TPS, clean_result, small_tps_file
+from tests.conftest import CONTEST, KELURAHAN, TPS, clean_result, small_tps_file
 
 
 class Clock:
@@ -266,3 +266,83 @@ def test_an_operator_resets_a_forgotten_pin(app: Rekap, web: TestClient) -> None
     token = csrf_of(web, "/activate")
     r = web.post("/activate", data={"code": fresh.code, "pin": "975310", "pin2": "975310", "csrf": token})
     assert r.status_code == 303 and web.get("/account").status_code == 200
+
+
+def test_a_person_with_two_grants_acts_under_the_widest_that_covers_the_target(app: Rekap, web: TestClient) -> None:
+    """The KPPS of one TPS who is also operator of its kelurahan's neighbour and of the whole kecamatan: a held
+    result elsewhere in the kecamatan is confirmed, and a correction verified, under the kecamatan's grant; the
+    report itself still counts as the TPS's officer's."""
+    held_tps = f"{KELURAHAN}-004"
+    user, _, _ = app.people.create(CLI, "Bu Rina", "officer", TPS, username="rina", password="rahasia1")
+    app.people.give(CLI, user, "operator", "31.71.01.1002")
+    kecamatan = app.people.give(CLI, user, "operator", "31.71.01")
+    assert login(web, "rina", "rahasia1") == 303
+    headers = {"x-csrf-token": csrf_of(web, "/account")}
+
+    volunteer = app.tokens.create("relawan", "volunteer", KELURAHAN)[1]
+    inflated = clean_result(dpt=493, votes=(300, 190), invalid=20) | {"unused": 0, "dpk": 30}
+    held = web.post("/api/v1/submissions", json={"tps": held_tps, "contest": CONTEST, "result": inflated},
+                    headers={"Authorization": f"Bearer {volunteer}"}).json()  # fmt: skip
+    assert held["held"] is True, held
+    r = web.post(f"/api/v1/submissions/{held['seq']}/confirm", json={"reason": "saw the photo"}, headers=headers)
+    assert r.status_code == 201, r.text
+    assert not app.writer.state.accepted[(held_tps, CONTEST)].held
+
+    first = web.post("/api/v1/submissions", json={"tps": TPS, "contest": CONTEST, "result": clean_result()},
+                     headers=headers).json()  # fmt: skip
+    fix = {"tps": TPS, "contest": CONTEST, "result": clean_result(votes=(121, 150)), "corrects": first["seq"],
+           "reason": "misread 120"}  # fmt: skip
+    fixed = web.post("/api/v1/submissions", json=fix, headers=headers)
+    assert fixed.status_code == 201, fixed.text
+    report, correction = [s for r in app.tps.detail(TPS).results for s in r.submissions]
+    assert report.source == "officer" and not report.verified
+    assert correction.verified and correction.accepted
+    actors = {e.seq: e.actor for e in app.public_log.page(0, 1000).entries}
+    assert actors[fixed.json()["seq"]] == f"grant:{kecamatan}"
+    assert app.verify().ok
+
+
+def test_a_correction_without_a_reason_is_refused_and_changes_nothing(app: Rekap, web: TestClient) -> None:
+    app.people.create(CLI, "Ani", "officer", TPS, username="ani", password="rahasia1")
+    assert login(web, "ani", "rahasia1") == 303
+    headers = {"x-csrf-token": csrf_of(web, f"/report/{TPS}")}
+    first = web.post("/api/v1/submissions", json={"tps": TPS, "contest": CONTEST, "result": clean_result()},
+                     headers=headers).json()  # fmt: skip
+    data = web.get(f"/report/{TPS}/data.json").json()
+    assert data["contests"][0]["counted"] == {"seq": first["seq"], "result": clean_result()}
+    seq = app.writer.state.seq
+    for reason in (None, "", "   "):
+        fix = {"tps": TPS, "contest": CONTEST, "result": clean_result(votes=(121, 150)), "corrects": first["seq"],
+               "reason": reason}  # fmt: skip
+        r = web.post("/api/v1/submissions", json=fix, headers=headers)
+        assert r.status_code == 422, r.text
+        assert r.json()["type"] == "/problems/invalid-input" and r.json()["field"] == "reason"
+        assert "reason" in r.json()["detail"]
+    assert app.writer.state.seq == seq
+
+
+def test_two_workers_on_one_database_share_one_budget_of_failures(settings: Settings, clock: Clock,
+                                                                  tmp_path: Path) -> None:  # fmt: skip
+    """`rekap serve --workers N`: each worker is an instance of its own on the shared database. Guessing across
+    them gets no more tries than guessing at one."""
+    first = _open(settings, clock, tmp_path)
+    second = Rekap.open(settings, create=False, clock=clock)
+    try:
+        first.people.create(CLI, "Ani", "officer", TPS, username="ani", password="rahasia1")
+        a, b = (TestClient(r.web_app(), follow_redirects=False) for r in (first, second))
+        assert [login(w, "ani", "wrong-pin") for w in (a, b, a, b, a)] == [401] * 5
+        assert login(b, "ani", "rahasia1") == 429 and login(a, "ani", "rahasia1") == 429
+        clock.now += 900
+        assert login(b, "ani", "rahasia1") == 303
+
+        def guess(client: TestClient, n: int) -> int:
+            body = {"tps": TPS, "contest": CONTEST, "result": clean_result()}
+            return client.post("/api/v1/submissions", json=body, headers={"Authorization": f"Bearer rk_guess{n}"}
+                               ).status_code  # fmt: skip
+
+        limit = settings.auth_failures
+        assert [guess(a if n % 2 else b, n) for n in range(limit)] == [401] * limit
+        assert guess(a, limit) == 429 and guess(b, limit + 1) == 429
+    finally:
+        second.close()
+        first.close()

@@ -50,10 +50,16 @@ class Permission:
     anonymous: bool = False
     #: allowed with no login even in internal-only mode (the login and activation forms)
     always: bool = False
+    #: a report: made under the narrowest grant that covers its target, so that it counts as what the person is
+    #: there (the kecamatan's operator who is the KPPS of one of its TPS reports that TPS as its officer); every
+    #: other action is done under the widest, so that it acts with all the authority the person has there
+    report: bool = False
 
 
-def _p(roles: str, scope: ScopeRule = "in_scope", anonymous: bool = False, always: bool = False) -> Permission:
-    return Permission(frozenset(roles.split()), scope, anonymous or always, always)
+def _p(
+    roles: str, scope: ScopeRule = "in_scope", anonymous: bool = False, always: bool = False, report: bool = False
+) -> Permission:
+    return Permission(frozenset(roles.split()), scope, anonymous or always, always, report)
 
 
 _REPORTERS = "admin operator officer witness volunteer importer"
@@ -63,9 +69,9 @@ _INTERNAL = "admin operator officer witness volunteer supervisor viewer health"
 PERMISSIONS: dict[str, Permission] = {
     "public.read": _p(_INTERNAL, "anywhere", anonymous=True),
     "internal.read": _p(_INTERNAL, "anywhere"),
-    "result.submit": _p(_REPORTERS),
+    "result.submit": _p(_REPORTERS, report=True),
     "result.correct": _p("admin operator officer"),
-    "photo.upload": _p(_REPORTERS),
+    "photo.upload": _p(_REPORTERS, report=True),
     "field.report": _p("admin operator officer witness volunteer", "anywhere"),
     "people.read": _p("admin operator supervisor"),
     "people.manage": _p("admin operator"),
@@ -120,7 +126,8 @@ def covers(scope: str, target: str) -> bool:
 
 def grant_for(actor: Actor, action: str, target: str | None = None) -> Grant | None:
     """The grant that lets `actor` do `action` to `target` (a region or TPS code; None: no particular place),
-    or None. Of several, the one of the narrowest scope, so a report is counted as what the person is there."""
+    or None. Of several that cover the target, the narrowest for a report, the widest for anything else
+    (`Permission.report`); this is the one place that chooses."""
     perm = PERMISSIONS[action]
     fitting = [
         g
@@ -129,7 +136,13 @@ def grant_for(actor: Actor, action: str, target: str | None = None) -> Grant | N
     ]
     if not fitting:
         return None
-    return max(fitting, key=lambda g: (g.scope.count(".") + ("-" in g.scope), g.id))
+    pick = max if perm.report else min
+    return pick(fitting, key=lambda g: (_depth(g.scope), g.id))
+
+
+def _depth(scope: str) -> int:
+    """How deep a scope lies: the nation 0, a province 1 … a kelurahan 4, a TPS 5."""
+    return 0 if scope == NATION else scope.count(".") + 1 + ("-" in scope)
 
 
 def may(actor: Actor, action: str, target: str | None = None, *, public: bool = True) -> bool:

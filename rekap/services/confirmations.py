@@ -17,6 +17,12 @@ class Confirmations:
     def __init__(self, writer: LogWriter, db: Database) -> None:
         self.writer, self.db = writer, db
 
+    def tps_of(self, seq: int) -> str | None:
+        """The TPS of the submission logged as `seq` (None: no such submission)."""
+        with self.db.reader.connect() as conn:
+            key = stored.key_of(conn, seq)
+        return key[0] if key else None
+
     def confirm(self, actor: str, scope: str, seq: int, reason: str) -> Entry:
         """`actor` (a token's or a person's id) within `scope` vouches for the held result logged at `seq`."""
         with self.db.reader.connect() as conn:

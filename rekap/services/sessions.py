@@ -1,57 +1,21 @@
-"""Logging in: passwords and PINs checked with Argon2id, failed attempts throttled per account and per address,
-sessions with an idle and an absolute expiry, logout here or everywhere."""
+"""Logging in: passwords and PINs checked with Argon2id, failed attempts throttled per account and per address
+(counted in the database, shared by every worker), sessions with an idle and an absolute expiry, logout here or
+everywhere."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-from dataclasses import dataclass
 
 from rekap.domain.errors import LoginFailed, TooManyAttempts
 from rekap.domain.people import Actor
 from rekap.services.people import Clock, People
+from rekap.services.throttles import Throttle
 from rekap.store import people as stored
 from rekap.store.db import Database
 
 #: a session's last-seen time is written at most this often (not on every request)
 TOUCH_EVERY = 60
-
-
-@dataclass
-class _Failures:
-    times: list[int]
-    locked_until: int = 0
-
-
-class Throttle:
-    """Failed attempts per key (an account, an address) in a sliding window; `limit` of them lock the key for
-    `lockout` seconds. Kept per process: with N workers an attacker gets at most N times the attempts."""
-
-    def __init__(self, clock: Clock, limit: int, window: int, lockout: int) -> None:
-        self.clock, self.limit, self.window, self.lockout = clock, limit, window, lockout
-        self._seen: dict[str, _Failures] = {}
-        self._lock = threading.Lock()
-
-    def wait(self, key: str) -> int:
-        """Seconds until `key` may try again (0: now)."""
-        with self._lock:
-            f = self._seen.get(key)
-            return max(0, f.locked_until - self.clock()) if f else 0
-
-    def failed(self, key: str) -> None:
-        now = self.clock()
-        with self._lock:
-            f = self._seen.setdefault(key, _Failures([]))
-            f.times = [t for t in f.times if t > now - self.window] + [now]
-            if len(f.times) >= self.limit:
-                f.locked_until, f.times = now + self.lockout, []
-            if len(self._seen) > 100_000:  # a flood of addresses: forget the oldest
-                del self._seen[next(iter(self._seen))]
-
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._seen.pop(key, None)
 
 
 def _digest(secret: str) -> str:
@@ -72,8 +36,9 @@ class Sessions:
         lockout: int = 900,
     ) -> None:
         self.db, self.people, self.clock, self.idle, self.absolute = db, people, clock, idle, absolute
-        self.accounts = Throttle(clock, account_limit, window, lockout)
-        self.addresses = Throttle(clock, address_limit, window, lockout)
+        # in the database: every worker of this machine counts the same failures (rekap/services/throttles.py)
+        self.accounts = Throttle(db, clock, "login-account", account_limit, window, lockout)
+        self.addresses = Throttle(db, clock, "login-address", address_limit, window, lockout)
         self._dummy_hash: str | None = None
 
     def check_throttle(self, account: str, address: str) -> None:

@@ -13,7 +13,15 @@ from rekap.domain.status import status_of
 from rekap.services.photos import PHOTO_VARIANTS
 from rekap.services.read_model import ReadModel
 from rekap.services.regions import known
-from rekap.services.views import ContestResultView, RegionRef, SubmissionView, TpsStatus, TpsView
+from rekap.services.views import (
+    ContestResultView,
+    PhotoReportView,
+    RegionRef,
+    SubmissionView,
+    TpsStatus,
+    TpsView,
+)
+from rekap.store import people as stored_people
 from rekap.store import photos as stored_photos
 from rekap.store import regions as stored_regions
 from rekap.store import results as stored
@@ -22,9 +30,8 @@ from rekap.store.db import Database
 
 
 def _role_of(s: stored.StoredSubmission) -> str:
-    if s.actor.startswith("token:"):
-        return s.role or "token"
-    return s.actor.split(":", 1)[0]
+    kind = s.actor.split(":", 1)[0]
+    return s.role or kind if kind in ("token", "grant") else kind
 
 
 def _submission(s: stored.StoredSubmission, acc: stored.StoredAccepted | None) -> SubmissionView:
@@ -91,6 +98,12 @@ class TpsResults:
             status = status_of(True, a.disagreement, bool(a.findings), a.source == "correction" or r.code in corrected)
             out.append(TpsStatus(r.code, r.number, r.dpt, status, a.votes, a.valid, a.invalid, a.voters, a.at))
         return out
+
+    def photo_reports(self, code: str) -> list[PhotoReportView]:
+        """The C1 photos sent for a TPS without numbers, in log order."""
+        with self.db.reader.connect() as conn:
+            rows = stored_people.photo_reports_of(conn, code)
+        return [PhotoReportView(r["seq"], r["at"], r["contest"], r["source"], r["photos"].split()) for r in rows]
 
     def photo_sizes(self, hashes: list[str], variant: str = "view") -> dict[str, tuple[int, int]]:
         """Pixel size of each photo's public copy, so a page can reserve its space before it loads."""

@@ -131,6 +131,17 @@ class SubmissionView:
 
 
 @dataclass(frozen=True, slots=True)
+class PhotoReportView:
+    """C1 photos sent without numbers (`photos.reported`), waiting for digitisation."""
+
+    seq: int
+    at: str
+    contest: str
+    source: str  # its label: volunteer, witness:2 …
+    photos: list[str]
+
+
+@dataclass(frozen=True, slots=True)
 class ContestResultView:
     contest: str
     accepted: dict[str, Any] | None

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, and_, func, or_, select, update
 
 from rekap.domain.grants import Grant
 from rekap.domain.log import Entry
+from rekap.domain.result import Source
 from rekap.store import tables as t
 
 
@@ -287,7 +288,8 @@ def insert_photo_report(conn: Connection, entry: Entry) -> None:
     conn.execute(
         t.photo_reports.insert(),
         {"seq": entry.seq, "tps": p["tps"], "contest": p["contest"], "photos": " ".join(p["photos"]),
-         "source": p["source"]["kind"], "actor": entry.actor, "at": entry.at},
+         "source": Source(p["source"]["kind"], p["source"]["candidate"]).label, "actor": entry.actor,
+         "at": entry.at},
     )  # fmt: skip
 
 

@@ -31,7 +31,7 @@ class StoredSubmission:
     reason: str | None
     verified: bool
     actor: str
-    role: str | None  # the role of the token that submitted it, if a token did
+    role: str | None  # the role of the token or the person's grant that submitted it
     at: str
     rules: int
     unchecked: list[str]  # ids of the rules not checked: a count they compare was not given
@@ -78,15 +78,19 @@ _SUBMITTED = [c for c in t.submissions.c if c.name != "tps"]
 
 
 def _history_statement() -> Select[Any]:
-    """The TPS, then each submission with its entry hash, its submitter's role and its contest's accepted result
-    (a TPS without submissions gives one row of TPS columns)."""
+    """The TPS, then each submission with its entry hash, its submitter's role (a token's or a person's grant's)
+    and its contest's accepted result (a TPS without submissions gives one row of TPS columns)."""
     s, a = t.submissions.c, t.accepted.c
+    role = func.coalesce(t.tokens.c.role, t.grants.c.role).label("role")
     return (
-        select(t.tps, *_SUBMITTED, t.log.c.hash, t.tokens.c.role, *_ACCEPTED)
+        select(t.tps, *_SUBMITTED, t.log.c.hash, role, *_ACCEPTED)
         .select_from(
             t.tps.outerjoin(t.submissions, s.tps == t.tps.c.code)
             .outerjoin(t.log, t.log.c.seq == s.seq)
             .outerjoin(t.tokens, t.tokens.c.id == func.substr(s.actor, len("token:") + 1))
+            .outerjoin(
+                t.grants, and_(s.actor.startswith("grant:"), t.grants.c.id == func.substr(s.actor, len("grant:") + 1))
+            )
             .outerjoin(t.accepted, and_(a.tps == s.tps, a.contest == s.contest))
         )
         .where(t.tps.c.code == bindparam("code"))

@@ -262,6 +262,17 @@ sessions = Table(
     Column("ended", BigInteger),
 )
 
+# failed logins, activation codes and token checks per key, shared by every worker on the database; the key is a
+# SHA-256 (of the throttle's name and an account, address or token prefix), so no login name or address is kept
+failed_attempts = Table(
+    "failed_attempts",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),  # in the window that ends at `expires`
+    Column("expires", BigInteger, nullable=False, index=True),  # unix seconds; after it the row means nothing
+    Column("locked_until", BigInteger, nullable=False),
+)
+
 activation_codes = Table(
     "activation_codes",
     metadata,
@@ -281,7 +292,7 @@ photo_reports = Table(
     Column("tps", String(24), nullable=False, index=True),
     Column("contest", String(80), nullable=False),
     Column("photos", Text, nullable=False),  # SHA-256s, space-separated
-    Column("source", String(20), nullable=False),
+    Column("source", String(20), nullable=False),  # its label: volunteer, witness:2 …
     Column("actor", String(200), nullable=False),
     Column("at", String(32), nullable=False),
     Column("digitised_seq", BigInteger),  # the submission that typed its numbers in, once there is one

@@ -103,7 +103,8 @@ class Acting:
 
 
 def requires_grant(action: str) -> Any:
-    """`Depends` on `requires(action)` that gives the route the grant the caller acts under (the narrowest)."""
+    """`Depends` on `requires(action)` that gives the route the grant the caller acts under (`grant_for` chooses:
+    the widest, for these actions with no particular place)."""
     allowed = requires(action)
 
     # a default, not Annotated: with postponed annotations FastAPI could not see this local `allowed`
@@ -122,10 +123,11 @@ def actor_name(actor: Actor) -> str:
     return user if user.startswith("token:") else f"user:{user}"
 
 
-def grant_or_403(actor: Actor, action: str, target: str) -> Grant:
+def grant_or_403(actor: Actor, action: str, target: str | None, field: str = "tps") -> Grant:
+    """The grant the caller does `action` to `target` under (`grant_for` chooses), or 403."""
     grant = grant_for(actor, action, target)
     if grant is None:
-        raise Forbidden(f"none of your grants allows {action} in {target}", field="tps")
+        raise Forbidden(f"none of your grants allows {action}" + (f" in {target}" if target else ""), field=field)
     return grant
 
 

@@ -60,7 +60,10 @@ def create_app(
     docs.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # skips text/event-stream
     limits = limits or WebLimits()
-    throttle = throttle or AuthThrottle(limits.auth_failures, limits.auth_window)
+    if throttle is None:
+        assert svc.attempts is not None, "built by rekap/bootstrap.py"
+        window = int(limits.auth_window)
+        throttle = AuthThrottle(svc.attempts.throttle("token", limits.auth_failures, window, window))
     app.state.throttle = throttle
     # outermost: sees every request; it also labels every answer of a demo as not real (X-Rekap-Simulated)
     front = Front(lambda: svc.real_count.model.seq, svc.real_count.busy, access.SESSION_COOKIE) if svc.public else None

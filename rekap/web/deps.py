@@ -30,6 +30,7 @@ from rekap.services.schedule import Schedule
 from rekap.services.sessions import Sessions
 from rekap.services.streams import Streams
 from rekap.services.submissions import Submissions
+from rekap.services.throttles import FailedAttempts
 from rekap.services.tokens import TokenInfo, Tokens
 from rekap.services.tps_results import TpsResults
 from rekap.services.views import json_of
@@ -66,6 +67,7 @@ class Services:
     finder: TpsFinder | None = None
     register: VoterRegister | None = None
     health: OfficerHealth | None = None
+    attempts: FailedAttempts | None = None  # failed token checks, counted for every worker
 
 
 def services_of(request: Request) -> Services:

@@ -151,11 +151,11 @@ class Guard:
         if self.tokens.known(secret) is not None:
             return  # a token this process knows is neither counted nor throttled (a NAT shares addresses)
         keys = self.throttle.keys((scope.get("client") or ("-",))[0], secret)
-        self.throttle.check(keys)
+        await run_in_threadpool(self.throttle.check, keys)  # the count is in the database, shared by every worker
         try:
             await run_in_threadpool(self.tokens.authenticate, secret)
         except Unauthorized:
-            self.throttle.failed(keys)
+            await run_in_threadpool(self.throttle.failed, keys)
             raise
 
     @staticmethod

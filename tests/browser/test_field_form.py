@@ -1,6 +1,7 @@
 """An officer on a 360 px phone: activates with the code from the sheet, fills the C1 with a photo, sends it with
 the network cut, and sees it accepted (and on the public TPS page) when the network returns; a cut answer is
-retried without a second submission."""
+retried without a second submission; the officer and then an operator correct it with a reason, and the public
+TPS page shows every step."""
 
 from __future__ import annotations
 
@@ -151,4 +152,88 @@ def test_an_operator_imports_officers_and_prints_their_codes(
     page.goto(f"{site.url}/console/calls/31.71.01.1002")
     assert page.locator("tr.missing").count() >= 6
     screenshot(page, "call-list-360", tmp_path)
+    assert errors == []
+
+
+def _log_in(page: Page, url: str, username: str, next_path: str) -> None:
+    page.goto(f"{url}/login?next={next_path}")
+    page.fill("#username", username)
+    page.fill("#password", "rahasia1")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"**{next_path}")
+
+
+def test_an_officer_then_an_operator_correct_a_result_and_the_tps_page_shows_each_step(
+    site: Site, browser: Browser, phone: tuple[BrowserContext, Page, list[str]], tmp_path: Path
+) -> None:
+    _, page, errors = phone
+    state = site.rekap.writer.state
+    TPS = next(t.code for t in sorted(state.tps.values(), key=lambda t: t.code)
+               if t.kelurahan.startswith(KELURAHAN[:8]) and (t.code, CONTEST) not in state.accepted)  # fmt: skip
+    kelurahan = TPS.split("-")[0]
+    site.rekap.people.create(CLI, "Petugas Koreksi", "officer", TPS, username="kpps-koreksi", password="rahasia1")
+    site.rekap.people.create(CLI, "Operator Koreksi", "operator", KELURAHAN[:8], username="op-koreksi",
+                             password="rahasia1")  # fmt: skip
+    dpt = state.tps[TPS].dpt
+    form = page.locator(f'form[data-contest="{CONTEST}"]')
+
+    _log_in(page, site.url, "kpps-koreksi", f"/report/{TPS}")
+    page.wait_for_selector("[data-outbox] li")
+    fill(page, dpt, (120, 95))
+    page.set_input_files("[data-photos]", str(c1_photo(tmp_path)))
+    page.wait_for_selector("[data-thumbs] img")
+    page.click("[data-review]")
+    page.click("[data-send]")
+    page.wait_for_selector('[data-outbox] li[data-status="accepted"]')
+
+    page.locator('[data-outbox] li[data-status="accepted"] button').click()  # "Koreksi" on the receipt
+    assert form.locator('[name="votes.2"]').input_value() == "120"
+    assert "#" in form.locator("[data-correcting]").inner_text()
+    fill(page, dpt, (121, 95))
+    page.click("[data-review]")
+    error = form.locator("[data-form-error]")
+    assert error.is_visible() and "alasan" in error.inner_text()  # no reason: not even queued
+    form.locator('[name="reason"]').fill("salah baca suara paslon 2")
+    page.click("[data-review]")
+    assert "salah baca suara paslon 2" in form.locator("[data-review-rows]").inner_text()
+    screenshot(page, "field-form-correction-360", tmp_path)
+    page.click("[data-send]")
+    page.wait_for_function("() => document.querySelectorAll('[data-outbox] li[data-status=accepted]').length == 2")
+    assert form.locator('[name="corrects"]').input_value() == ""  # the next report is no correction
+
+    desk = browser.new_context(viewport={"width": 360, "height": 740})
+    op = desk.new_page()
+    op.on("pageerror", lambda e: errors.append(str(e)))
+    _log_in(op, site.url, "op-koreksi", "/console")
+    assert op.locator("#h-correct").is_visible()
+    op.goto(f"{site.url}/console/calls/{kelurahan}")
+    op.locator("tr", has=op.locator(f'a[href="/tps/{TPS}"]')).locator("a.btn").click()
+    op.wait_for_url(f"**/report/{TPS}")
+    op.wait_for_selector("[data-outbox] li")
+    op.locator(".counted").scroll_into_view_if_needed()
+    screenshot(op, "field-form-counted-360", tmp_path)
+    op.click("[data-correct-counted]")  # the result counted now: the officer's correction
+    assert op.locator(f'form[data-contest="{CONTEST}"] [name="votes.2"]').input_value() == "121"
+    fill(op, dpt, (122, 95))
+    op.locator(f'form[data-contest="{CONTEST}"] [name="reason"]').fill("dicocokkan dengan foto C1 plano")
+    op.click("[data-review]")
+    op.click("[data-send]")
+    op.wait_for_selector('[data-outbox] li[data-status="accepted"]')
+    desk.close()
+
+    history = [s for r in site.rekap.tps.detail(TPS).results if r.contest == CONTEST for s in r.submissions]
+    assert [(s.result["votes"]["2"], s.reason, s.verified) for s in history] == [
+        (120, None, False),
+        (121, "salah baca suara paslon 2", False),
+        (122, "dicocokkan dengan foto C1 plano", True),
+    ]
+    page.goto(f"{site.url}/tps/{TPS}")
+    shown = page.locator(f"#history-{CONTEST}").inner_text()
+    for text in ("Laporan pertama", "salah baca suara paslon 2", "Suara paslon 2: 120 → 121",
+                 "dicocokkan dengan foto C1 plano", "Suara paslon 2: 121 → 122", "Koreksi operator", "peran: operator",
+                 "peran: KPPS"):  # fmt: skip
+        assert text in shown, text
+    assert "Dikirim oleh Petugas KPPS" in page.locator(f"#photos-{CONTEST}").inner_text()
+    page.locator(f"#history-{CONTEST}").scroll_into_view_if_needed()
+    screenshot(page, "tps-corrections-360", tmp_path)
     assert errors == []

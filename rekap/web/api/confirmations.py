@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
-from rekap.domain.errors import Forbidden
-from rekap.domain.people import Actor, grant_for
+from rekap.domain.people import Actor
 from rekap.web import access
 from rekap.web.deps import ServicesDep
 
@@ -34,8 +33,7 @@ def confirm_result(
     actor: Annotated[Actor, Depends(access.requires("result.confirm"))],
 ) -> ConfirmedOut:
     assert svc.confirmations is not None, "built by rekap/bootstrap.py"
-    grant = grant_for(actor, "result.confirm", None)  # the widest check here; the plan checks the TPS's scope
-    if grant is None:
-        raise Forbidden("none of your grants allows result.confirm", field="Authorization")
+    # the grant that covers the held result's TPS (no such submission: the plan answers 404)
+    grant = access.grant_or_403(actor, "result.confirm", svc.confirmations.tps_of(seq), field="seq")
     e = svc.confirmations.confirm(access.actor_name(actor), grant.scope, seq, body.reason)
     return ConfirmedOut(seq=e.seq, hash=e.hash, at=e.at, confirms=seq)

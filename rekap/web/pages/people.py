@@ -14,11 +14,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from rekap.domain.errors import InvalidInput, LoginFailed, RekapError, TooManyAttempts, Unauthorized
-from rekap.domain.people import Actor, grant_for, may
+from rekap.domain.people import SOURCE_OF_ROLE, Actor, grant_for, may
 from rekap.domain.regions import is_within
 from rekap.domain.rules import rules_as_data
 from rekap.services.people import People
 from rekap.services.sessions import Sessions
+from rekap.services.views import SubmissionView, TpsView
 from rekap.web.access import (
     CSRF_FIELD,
     csrf_token,
@@ -31,6 +32,7 @@ from rekap.web.deps import Services, ServicesDep
 from rekap.web.pages.i18n import Locale
 from rekap.web.pages.render import html
 from rekap.web.pages.routes import LocaleDep
+from rekap.web.pages.tps_view import source_label
 
 router = APIRouter(include_in_schema=False)
 
@@ -151,7 +153,7 @@ async def activate(
     people, sessions = _people(svc)
     address = _address(request)
     try:
-        sessions.check_throttle("code:" + code, address)
+        await run_in_threadpool(sessions.check_throttle, "code:" + code, address)
         if pin != pin2:
             raise InvalidInput(loc.t("people.pin_mismatch"), field="pin2")
         user = await run_in_threadpool(people.activate, code, pin)
@@ -167,7 +169,7 @@ async def activate(
         resp.headers["Retry-After"] = str(err.extra["retry_after"])
         return resp
     except Unauthorized:
-        sessions.failed("code:" + code, address)
+        await run_in_threadpool(sessions.failed, "code:" + code, address)
         return page(request, loc, "activate.html", status=401, code=code, error=loc.t("people.code_bad"))
     except InvalidInput as err:
         message = err.detail if err.field == "pin2" else loc.t("people.pin_short")
@@ -249,6 +251,7 @@ def report_form(request: Request, tps_code: str, svc: ServicesDep, loc: LocaleDe
     grant = grant_for(actor, "result.submit", tps_code)
     assert grant is not None  # requires() checked it
     detail = svc.tps.detail(tps_code)  # NotFound for an unknown TPS
+    counted = _counted(detail) if may(actor, "result.correct", tps_code) else {}
     return page(
         request,
         loc,
@@ -257,10 +260,19 @@ def report_form(request: Request, tps_code: str, svc: ServicesDep, loc: LocaleDe
         contests=contests_of(svc, detail.kelurahan.code),
         fields=REPORT_FIELDS,
         grant=grant,
+        counted={
+            c: (s, source_label(s.source, s.verified, loc), sorted((int(n), v) for n, v in s.result["votes"].items()))
+            for c, s in counted.items()
+        },
         texts=_texts(loc),
         data_url=f"/report/{tps_code}/data.json",
         max_side=svc.photo_max_side,
     )
+
+
+def _counted(detail: TpsView) -> dict[str, SubmissionView]:
+    """Each contest's accepted submission: what a correction from this form corrects."""
+    return {r.contest: s for r in detail.results for s in r.submissions if s.accepted}
 
 
 def _texts(loc: Locale) -> dict[str, dict[str, str]]:
@@ -280,14 +292,19 @@ def report_data(tps_code: str, svc: ServicesDep, actor: ReportingHere) -> Respon
     detail = svc.tps.detail(tps_code)
     people, _ = _people(svc)
     locked = people.locked()
+    counted = _counted(detail) if may(actor, "result.correct", tps_code) else {}
     body = {
         "tps": {"code": tps_code, "dpt": detail.dpt, "number": detail.number, "kelurahan": detail.kelurahan.name},
         "grant": {"id": grant.id, "role": grant.role, "candidate": grant.candidate},
+        # whether this person's reports must carry a C1 photo (REKAP_REQUIRE_PHOTO_FROM), checked before sending
+        "photo_required": SOURCE_OF_ROLE.get(grant.role) in svc.submissions.photo_required,
         "contests": [
             {
                 "id": c.id,
                 "name": c.name,
                 "locked": c.id in locked,
+                # the counted result, which a correction from this form corrects (None: nothing counted yet)
+                "counted": {"seq": counted[c.id].seq, "result": counted[c.id].result} if c.id in counted else None,
                 "candidates": [{"number": k.number, "names": k.names} for k in c.candidates],
                 "facts": svc.submissions.facts(tps_code, c.id),  # the rules' `tps.…` terms in this contest
             }
@@ -318,6 +335,7 @@ def console(request: Request, svc: ServicesDep, loc: LocaleDep, actor: Managing)
         locked=locked,
         kelurahan=kelurahan,
         can_manage=may(actor, "people.manage", None),
+        can_correct=may(actor, "result.correct", None),
         message=None,
     )
 
@@ -403,7 +421,8 @@ def console_calls(
             {"tps": t, "people": officers.get(t.code, [])} for t in svc.tps.kelurahan(c.id, kelurahan)
         ]
         tables.append({"contest": c, "rows": rows, "missing": sum(1 for r in rows if r["tps"].status == "not_in")})
-    return page(request, loc, "calls.html", region=region, tables=tables)
+    return page(request, loc, "calls.html", region=region, tables=tables,
+                can_correct=may(actor, "result.correct", kelurahan))  # fmt: skip
 
 
 def contests_of(svc: Services, kelurahan: str) -> list[Any]:

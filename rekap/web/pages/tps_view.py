@@ -1,4 +1,5 @@
-"""View model of the TPS page: each contest's accepted numbers, C1 photos, history and disagreements."""
+"""View model of the TPS page: each contest's accepted numbers, C1 photos (grouped by who sent them), history and
+disagreements."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from typing import Any
 from rekap.domain.regions import is_within
 from rekap.domain.result import COUNT_FIELDS
 from rekap.domain.status import status_of
-from rekap.services.views import ContestResultView, ContestView, RegionRef, SubmissionView, TpsView
+from rekap.services.views import (
+    ContestResultView,
+    ContestView,
+    PhotoReportView,
+    RegionRef,
+    SubmissionView,
+    TpsView,
+)
 from rekap.web.deps import Services
 from rekap.web.pages.i18n import Locale
 from rekap.web.pages.live import colours, tps_topic
@@ -23,6 +31,16 @@ class Photo:
     sha256: str
     width: int
     height: int
+    senders: str  # everyone who sent it, as the page names them ("KPPS officer · Witness of pair 2")
+    waiting: bool  # sent first without numbers: waiting to be typed in
+
+
+@dataclass(frozen=True)
+class PhotoGroup:
+    """The photos one source sent first: the officer's beside each witness's, a volunteer's, an import's."""
+
+    sender: str
+    photos: list[Photo]
 
 
 @dataclass(frozen=True)
@@ -57,7 +75,7 @@ class ContestSection:
     findings: list[str]
     unchecked: str  # the rules not checked, as a sentence; "" when every rule was
     held: bool
-    photos: list[Photo]
+    photos: list[PhotoGroup]
     history: list[HistoryRow]
     comparison: Comparison | None
     palette: dict[int, str]
@@ -140,6 +158,43 @@ def _comparison(subs: list[SubmissionView], loc: Locale) -> Comparison | None:
     return Comparison([source_label(s.source, s.verified, loc) for s in columns], rows)
 
 
+#: the order of the photo groups: the officer's (and the corrections that speak for it) first, then the witnesses
+_SENDER_ORDER = {"officer": 0, "correction": 1, "witness": 2, "volunteer": 3, "import": 4}
+
+
+def _sender_key(source: str, verified: bool) -> tuple[int, int, str]:
+    kind, _, rest = source.partition(":")
+    kind = "correction" if verified else kind
+    return (_SENDER_ORDER.get(kind, 5), int(rest) if rest.isdigit() else 0, rest)
+
+
+def _photo_groups(
+    svc: Services, subs: list[SubmissionView], reports: list[PhotoReportView], loc: Locale
+) -> list[PhotoGroup]:
+    """Each photo once, under the source that sent it first, labelled with everyone who sent it."""
+    sent = sorted(
+        [(s.seq, _sender_key(s.source, s.verified), source_label(s.source, s.verified, loc), s.photos, False)
+         for s in subs]
+        + [(r.seq, _sender_key(r.source, False), source_label(r.source, False, loc), r.photos, True) for r in reports]
+    )  # fmt: skip
+    first: dict[str, tuple[tuple[int, int, str], str]] = {}  # photo → (sender's order, sender)
+    senders: dict[str, list[str]] = {}
+    alone: set[str] = set()  # photos first sent without numbers
+    for _seq, key, label, photos, without_numbers in sent:
+        for h in photos:
+            if h not in first:
+                first[h] = (key, label)
+                if without_numbers:
+                    alone.add(h)
+            if label not in senders.setdefault(h, []):
+                senders[h].append(label)
+    sizes = svc.tps.photo_sizes(list(first))
+    groups: dict[tuple[tuple[int, int, str], str], list[Photo]] = {}
+    for h, sender in first.items():
+        groups.setdefault(sender, []).append(Photo(h, *sizes.get(h, (3, 4)), " · ".join(senders[h]), h in alone))
+    return [PhotoGroup(label, photos) for (_, label), photos in sorted(groups.items())]
+
+
 def _lines(contest: ContestView, accepted: dict[str, Any], loc: Locale) -> list[Line]:
     valid = int(accepted["valid"] or 0)
     lines = [
@@ -175,12 +230,12 @@ def _unchecked(r: ContestResultView, loc: Locale) -> str:
     return loc.t("tps.not_checked", rules=rules)
 
 
-def _section(svc: Services, contest: ContestView, r: ContestResultView, loc: Locale) -> ContestSection:
+def _section(
+    svc: Services, contest: ContestView, r: ContestResultView, reports: list[PhotoReportView], loc: Locale
+) -> ContestSection:
     acc = r.accepted
     corrected = bool(acc and acc["source"] == "correction") or any(s.corrects is not None for s in r.submissions)
     status = status_of(acc is not None, r.disagreement, bool(acc and acc["findings"]), corrected)
-    hashes = list(dict.fromkeys(h for s in r.submissions for h in s.photos))
-    sizes = svc.tps.photo_sizes(hashes)
     return ContestSection(
         contest=contest,
         status=status,
@@ -189,7 +244,7 @@ def _section(svc: Services, contest: ContestView, r: ContestResultView, loc: Loc
         findings=[_finding(f, loc) for f in acc["findings"]] if acc else [],
         unchecked=_unchecked(r, loc),
         held=bool(acc and acc.get("held")),
-        photos=[Photo(h, *sizes.get(h, (3, 4))) for h in hashes],
+        photos=_photo_groups(svc, r.submissions, [p for p in reports if p.contest == contest.id], loc),
         history=_history(r.submissions, loc),
         comparison=_comparison(r.submissions, loc),
         palette=colours(contest),
@@ -201,10 +256,11 @@ def tps_page(svc: Services, code: str, loc: Locale) -> TpsPage:
     contests = {c.id: c for c in svc.contests.all()}
     link = contest_for(list(contests.values()), tps.kelurahan.code)
     crumbs = [r for r in tps.path if link is None or is_within(r.code, link.scope)]
+    reports = svc.tps.photo_reports(code)
     return TpsPage(
         tps=tps,
         crumbs=crumbs,
         link_contest=link.id if link else None,
-        sections=[_section(svc, contests[r.contest], r, loc) for r in tps.results],
+        sections=[_section(svc, contests[r.contest], r, reports, loc) for r in tps.results],
         topic=tps_topic(code),
     )

@@ -140,10 +140,20 @@
     const reason = form.querySelector("[name=reason]").value.trim();
     const corrects = form.querySelector("[name=corrects]").value;
     if (corrects && !reason) return formError(form, ui.need_reason);
-    if (data.grant.role === "officer" && !(photos.get(form) || []).length) return formError(form, ui.need_photo);
+    if (data.photo_required && !(photos.get(form) || []).length) return formError(form, ui.need_photo);
     formError(form, "");
     const rows = form.querySelector("[data-review-rows]");
     rows.textContent = "";
+    if (corrects) {
+      const tr = document.createElement("tr");
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = fmt(ui.correcting, { seq: corrects });
+      const td = document.createElement("td");
+      td.textContent = reason;
+      tr.append(th, td);
+      rows.append(tr);
+    }
     form.querySelectorAll("input[type=number]").forEach((input) => {
       const tr = document.createElement("tr");
       const th = document.createElement("th");
@@ -176,6 +186,7 @@
     };
     await put(item);
     form.reset();
+    endCorrection(form);
     photos.set(form, []);
     drawThumbs(form);
     form.querySelector("[data-review-box]").hidden = true;
@@ -288,25 +299,40 @@
         fix.type = "button";
         fix.className = "btn small ghost";
         fix.textContent = ui.correct_this;
-        fix.addEventListener("click", () => startCorrection(item));
+        fix.addEventListener("click", () => startCorrection(item.contest, item.receipt.seq, item.body.result));
         li.append(p, qr);
         if (item.kind !== "photos") li.append(fix);
       }
       ol.append(li);
     }
   }
-  function startCorrection(item) {
-    const form = root.querySelector(`form[data-contest="${item.contest}"]`);
+  // a correction names the entry it corrects (log seq) and starts from its numbers; the reason is the person's
+  function startCorrection(contest, seq, r) {
+    const form = root.querySelector(`form[data-contest="${contest}"]`);
     if (!form) return;
-    form.querySelector("[name=corrects]").value = String(item.receipt.seq);
+    form.querySelector("[name=corrects]").value = String(seq);
+    const note = form.querySelector("[data-correcting]");
+    note.textContent = fmt(ui.correcting, { seq });
+    note.hidden = false;
+    form.querySelector("[data-cancel-correction]").hidden = false;
     form.querySelector("[data-correction]").open = true;
-    const r = item.body.result;
     form.querySelectorAll("input[type=number]").forEach((input) => {
       const v = input.dataset.candidate ? r.votes[input.dataset.candidate] : r[input.name];
       input.value = v === undefined || v === null ? "" : String(v);
     });
     showFindings(form);
-    form.querySelector("[name=reason]").focus();
+    form.querySelector("[data-review-box]").hidden = true;
+    form.querySelector("[data-review]").hidden = false;
+    form.scrollIntoView({ block: "start" });
+    form.querySelector("[name=reason]").focus({ preventScroll: true });
+  }
+  function endCorrection(form) {
+    form.querySelector("[name=corrects]").value = "";
+    form.querySelector("[name=reason]").value = "";
+    form.querySelector("[data-correcting]").hidden = true;
+    form.querySelector("[data-cancel-correction]").hidden = true;
+    form.querySelector("[data-correction]").open = false;
+    formError(form, "");
   }
   function netState() {
     const p = root.querySelector("[data-net]");
@@ -337,6 +363,11 @@
       form.querySelector("[data-send]").addEventListener("click", () => enqueue(form));
       const photosOnly = form.querySelector("[data-send-photos]");
       if (photosOnly) photosOnly.addEventListener("click", () => enqueuePhotos(form));
+      const counted = form.querySelector("[data-correct-counted]");
+      if (counted && contest && contest.counted) {
+        counted.addEventListener("click", () => startCorrection(contest.id, contest.counted.seq, contest.counted.result));
+      }
+      form.querySelector("[data-cancel-correction]").addEventListener("click", () => endCorrection(form));
       form.addEventListener("submit", (ev) => ev.preventDefault());
     });
     netState();

@@ -9,7 +9,7 @@ Create Date: 2026-12-03 12:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_people"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None

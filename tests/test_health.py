@@ -9,7 +9,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rekap.domain.errors import Conflict
-from rekap.domain.health import TRANSITIONS, CheckIn, Declaration, advance, duty_seconds, next_check_in, risks
+from rekap.domain.health import (
+    CHECK_INS,
+    TRANSITIONS,
+    CheckIn,
+    Declaration,
+    advance,
+    allowed_next,
+    duty_seconds,
+    duty_state,
+    next_check_in,
+    risks,
+)
 
 HOUR = 3600
 TPS = "31.71.01.1002-001"
@@ -89,6 +100,21 @@ def test_check_ins_follow_start_break_resume_end():
     with pytest.raises(Conflict):
         next_check_in([CheckIn("start", 0)], "start")
     next_check_in([CheckIn("start", 0), CheckIn("break", 5)], "resume")
+
+
+@pytest.mark.parametrize(("kinds", "offered", "state"), [
+    ((), ("start",), "off"), (("start",), ("break", "end"), "on"), (("start", "break"), ("resume", "end"), "break"),
+    (("start", "break", "resume"), ("break", "end"), "on"), (("start", "end"), ("start",), "off"),
+])  # fmt: skip
+def test_the_phone_offers_exactly_the_check_ins_that_may_come_next(kinds, offered, state):
+    events = [CheckIn(k, i) for i, k in enumerate(kinds)]
+    assert (allowed_next(events), duty_state(events)) == (offered, state)
+    for kind in CHECK_INS:
+        if kind in offered:
+            next_check_in(events, kind)
+        else:
+            with pytest.raises(Conflict):
+                next_check_in(events, kind)
 
 
 @settings(deadline=None)  # a pure function; the shared machine's load is not its speed

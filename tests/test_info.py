@@ -11,6 +11,7 @@ from info_data import CIDENG, PHONE, committees, tps_with_addresses, write_csv
 from rekap.domain.errors import ImportRejected
 from rekap.domain.schedule import Stage, current_stage
 from rekap.services.regions import parse_tps_query
+from rekap.services.search import Words, words
 
 ELECTION = "pilkada-dki-2017-r2"
 
@@ -36,6 +37,42 @@ def test_search_finds_a_tps_by_address(informed):
     hits = informed.regions.search("tanah abang ii")
     assert [h.code for h in hits if h.kind == "tps"] == [f"{CIDENG}-002"]
     assert hits[0].address.startswith("Balai Warga")
+
+
+def test_search_takes_the_beginnings_of_words_in_any_order_and_names_the_parent(informed):
+    assert [h.code for h in informed.regions.search("barat cid") if h.kind == "tps"] == [f"{CIDENG}-001"]
+    assert [h.code for h in informed.regions.search("TANAH aba") if h.kind == "tps"] == [f"{CIDENG}-002"]
+    pusat = informed.regions.search("jakarta pus")[0]
+    assert (pusat.code, pusat.parent) == ("31.71", "Daerah Khusus Ibukota Jakarta")
+    # a kecamatan and one of its kelurahan share the name: the parent tells them apart, the higher tier first
+    west = "Kota Administrasi Jakarta Barat, Daerah Khusus Ibukota Jakarta"
+    jeruk = [(h.code, h.parent) for h in informed.regions.search("kebon jeruk")]
+    assert jeruk[:2] == [("31.73.05", west), ("31.73.05.1001", f"Kebon Jeruk, {west}")]
+    assert [h.code for h in informed.regions.search("31.71.01.1002-00")] == [f"{CIDENG}-00{n}" for n in range(1, 10)]
+    assert [h.code for h in informed.regions.search("31.73.05")] == ["31.73.05"] + [
+        f"31.73.05.100{n}" for n in range(1, 8)
+    ]
+
+
+def test_search_sees_an_import_made_after_it_was_last_asked(informed, tmp_path):
+    assert informed.regions.search("flamboyan") == []
+    write_csv(tmp_path / "more.csv", ["kelurahan_code", "tps_number", "dpt_total", "address"],
+              [[CIDENG, 3, 400, "Gang Flamboyan 5"]])  # fmt: skip
+    informed.imports.tps(tmp_path / "more.csv", "test")
+    assert [h.code for h in informed.regions.search("flamboyan")] == [f"{CIDENG}-003"]
+    assert [h.code for h in informed.regions.search("tps 3 cideng")][:1] == [f"{CIDENG}-003"]
+
+
+def test_words_match_the_rarest_word_first_and_stop_at_the_limit():
+    index = Words(["Jl. Cideng Barat 1", "Jl. Cideng Timur", None, "SDN Cideng 01", "Jl. Kebon Sirih"])
+    assert index.matching(["jl", "cideng"], lambda i: index_texts[i], 10) == [0, 1]
+    assert index.matching(["cid"], lambda i: index_texts[i], 2) == [0, 1]
+    assert index.matching(["0"], lambda i: index_texts[i], 10) == [3]
+    assert index.matching(["jl", "nowhere"], lambda i: index_texts[i], 10) == []
+    assert words("Ma'arif, RT 03/RW_05") == ["ma", "arif", "rt", "03", "rw", "05"]
+
+
+index_texts = ["Jl. Cideng Barat 1", "Jl. Cideng Timur", "", "SDN Cideng 01", "Jl. Kebon Sirih"]
 
 
 def test_search_words_are_not_patterns(informed):

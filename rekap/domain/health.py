@@ -58,18 +58,32 @@ def risks(d: Declaration) -> list[str]:
     return out
 
 
+#: what may follow each check-in (nothing yet is as after an end: a start)
+_FOLLOWS = {"end": ("start",), "start": ("break", "end"), "resume": ("break", "end"), "break": ("resume", "end")}
+
+
+def allowed_next(events: Sequence[CheckIn]) -> tuple[str, ...]:
+    """The check-ins that may come next (start → break ↔ resume → end): the buttons an officer's phone offers."""
+    return _FOLLOWS[events[-1].kind if events else "end"]
+
+
 def next_check_in(events: Sequence[CheckIn], kind: str) -> None:
-    """Whether `kind` may follow the officer's check-ins so far (start → break ↔ resume → end)."""
+    """Whether `kind` may follow the officer's check-ins so far."""
     if kind not in CHECK_INS:
         raise InvalidInput(f"a check-in is one of {', '.join(CHECK_INS)}", field="kind")
-    last = events[-1].kind if events else "end"
-    allowed = {"end": {"start"}, "start": {"break", "end"}, "resume": {"break", "end"}, "break": {"resume", "end"}}
-    if kind not in allowed[last]:
-        raise Conflict(f"a {kind} cannot follow a {last}", field="kind")
+    if kind not in allowed_next(events):
+        raise Conflict(f"a {kind} cannot follow a {events[-1].kind if events else 'end'}", field="kind")
+
+
+def duty_state(events: Sequence[CheckIn]) -> str:
+    """off (not yet, or ended), on (working) or break."""
+    if not events or events[-1].kind == "end":
+        return "off"
+    return "break" if events[-1].kind == "break" else "on"
 
 
 def on_duty(events: Sequence[CheckIn]) -> bool:
-    return bool(events) and events[-1].kind in ("start", "resume", "break")
+    return duty_state(events) != "off"
 
 
 def continuous_seconds(events: Sequence[CheckIn], now: int) -> int:

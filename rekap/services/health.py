@@ -15,9 +15,11 @@ from rekap.domain.errors import InvalidInput, NotFound
 from rekap.domain.health import (
     Declaration,
     advance,
+    allowed_next,
     check_declaration,
     continuous_seconds,
     duty_seconds,
+    duty_state,
     next_check_in,
     on_duty,
     risks,
@@ -42,6 +44,8 @@ class AlertView:
     changed_at: int
     lat_e6: int | None
     lon_e6: int | None
+    name: str | None = None  # the person's, for an officer with an account (internal, like all of it)
+    phone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,33 @@ class OfficerDuty:
     continuous_minutes: int
     total_minutes: int
     risks: list[str]
+    state: str = "off"  # off, on, break
+    name: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OwnDeclaration:
+    age: int
+    conditions: list[str]
+    fitness: int
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class OwnDuty:
+    """What an officer's phone shows of their own day: where they are in it, the check-ins they may make next,
+    hours on duty so far, their declaration and their last call for help (and whether it was heard)."""
+
+    now: int
+    limit_seconds: int  # continuous duty past this alerts the coordinator
+    state: str  # off, on, break
+    next: list[str]
+    duty_seconds: int
+    continuous_seconds: int
+    declaration: OwnDeclaration | None
+    help_state: str | None
+    help_at: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +128,7 @@ class OfficerHealth:
         with self.db.writer.begin() as conn:
             stored.save_declaration(conn, decl, found, now)
             alert = stored.open_alert(conn, decl.officer_ref, decl.tps, "risk", ",".join(found), now) if found else None
-        if alert:
-            self._publish({"kind": "alert", "id": alert, "tps": decl.tps})
+        self._publish({"kind": "alert" if alert else "declaration", "id": alert, "tps": decl.tps})
         return found
 
     def check_in(self, officer_ref: str, tps: str, kind: str, symptoms: list[str] | None = None) -> None:
@@ -118,6 +148,18 @@ class OfficerHealth:
             alert = stored.open_alert(conn, officer_ref, tps, "help", note[:500], self.clock(), lat_e6, lon_e6)
         self._publish({"kind": "alert", "id": alert, "tps": tps})
         return alert
+
+    def own(self, officer_ref: str) -> OwnDuty:
+        now = self.clock()
+        with self.db.reader.connect() as conn:
+            events = stored.check_ins_of(conn, officer_ref)
+            decl = stored.declaration_of(conn, officer_ref)
+            helped = stored.last_alert_of(conn, officer_ref, "help")
+        state = duty_state(events)
+        own = OwnDeclaration(decl.age, json.loads(decl.conditions), decl.fitness, decl.at) if decl else None
+        return OwnDuty(now, self.limit_seconds, state, list(allowed_next(events)), duty_seconds(events, now),
+                       continuous_seconds(events, now), own,
+                       helped.state if helped else None, helped.opened_at if helped else None)  # fmt: skip
 
     def sweep(self) -> list[int]:
         """Open an 'hours' alert for each officer past the limit of continuous duty (once per stretch)."""
@@ -153,14 +195,18 @@ class OfficerHealth:
         with self.db.reader.connect() as conn:
             duty = {k: v for k, v in stored.all_check_ins(conn).items() if in_scope(v[0], scope)}
             decls = {k: v for k, v in stored.declarations(conn).items() if in_scope(v.tps, scope)}
-            alerts = [_alert(r) for r in stored.alerts(conn) if in_scope(r.tps, scope)]
+            rows = [r for r in stored.alerts(conn) if in_scope(r.tps, scope)]
+            people = stored.people_of(conn, set(duty) | set(decls) | {r.officer_ref for r in rows})
+        alerts = [_alert(r, people.get(r.officer_ref)) for r in rows]
         officers: list[OfficerDuty] = []
         per_tps: dict[str, int] = {}
         for ref in sorted(set(duty) | set(decls)):
             tps, events = duty.get(ref, (decls[ref].tps if ref in decls else "", []))
             total = duty_seconds(events, now) // 60
             found = json.loads(decls[ref].risks) if ref in decls else []
-            officers.append(OfficerDuty(ref, tps, on_duty(events), continuous_seconds(events, now) // 60, total, found))
+            name, phone = people.get(ref, (None, None))
+            officers.append(OfficerDuty(ref, tps, on_duty(events), continuous_seconds(events, now) // 60, total, found,
+                                        duty_state(events), name, phone))  # fmt: skip
             if tps:
                 per_tps[tps] = per_tps.get(tps, 0) + total
         counts = {s: sum(1 for x in alerts if x.state == s) for s in ("open", "acknowledged", "resolved")}
@@ -177,9 +223,10 @@ def in_scope(tps: str, scope: str) -> bool:
     return is_within(tps.partition("-")[0], scope)
 
 
-def _alert(r: Any) -> AlertView:
+def _alert(r: Any, person: tuple[str | None, str | None] | None = None) -> AlertView:
+    name, phone = person or (None, None)
     return AlertView(r.id, r.officer_ref, r.tps, r.kind, r.detail, r.state, r.opened_at, r.changed_at, r.lat_e6,
-                     r.lon_e6)  # fmt: skip
+                     r.lon_e6, name, phone)  # fmt: skip
 
 
 class HealthSweeper:

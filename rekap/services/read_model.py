@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from rekap.domain.contest import Contest
 from rekap.domain.fold import Recap, State, Totals
 from rekap.domain.regions import NATION, NATION_NAME, Region, is_within, path_of
+from rekap.domain.tps import Tps
 from rekap.log.commits import Committed
 from rekap.log.writer import LogWriter
 
@@ -109,6 +110,13 @@ class ReadModel:
     def tps_version(self, tps: str) -> tuple[int, int]:
         """What a TPS answer depends on: its last committed submission (0: none) and the structure."""
         return (self._tps_seq.get(tps, 0), self.structure.seq)
+
+    def committed_tps(self) -> list[Tps]:
+        """Every TPS as committed: the fold's own rows, which a change replaces rather than edits, so they may be
+        read after the lock is let go."""
+        out: list[Tps] = []
+        self._writer.read_committed(lambda state: out.extend(state.tps.values()))
+        return out
 
     def _load(self, state: State) -> None:
         """Under the writer's lock, with no write in flight: the state is the committed one."""

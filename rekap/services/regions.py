@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import threading
 
 from rekap.domain.errors import UnknownRegion
 from rekap.domain.regions import Region
-from rekap.domain.tps import tps_code
+from rekap.domain.tps import Tps, tps_code
 from rekap.services.read_model import ReadModel, RegionTree
+from rekap.services.search import WordIndex, words
 from rekap.services.views import RegionRef, RegionView, SearchHit
 from rekap.store import regions as stored
 from rekap.store.db import Database
@@ -25,6 +27,8 @@ def known(tree: RegionTree, code: str) -> Region:
 class Regions:
     def __init__(self, model: ReadModel, db: Database) -> None:
         self.model, self.db = model, db
+        self._index: WordIndex | None = None
+        self._indexing = threading.Lock()
 
     def get(self, code: str) -> RegionView:
         tree = self.model.structure.tree
@@ -44,32 +48,51 @@ class Regions:
 
     def search(self, q: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
         """Regions by name or code prefix; TPS by code prefix, by number and kelurahan ("TPS 7 Cideng",
-        "cideng 7") or by address. Every hit names the regions above it: many kelurahan share a name."""
+        "cideng 7") or by address words. Every hit names the regions above it: many kelurahan share a name."""
         q = " ".join(q.split())
         if len(q) < 2:
             return []
+        index = self.words()
         tree = self.model.structure.tree
         out: list[SearchHit] = []
-        with self.db.reader.connect() as conn:
-            if q[:2].isdigit() and (len(q) == 2 or not q[2].isspace()):
-                out += [self._tps_hit(tree, r) for r in stored.tps_with_code_starting(conn, q, limit)]
-                out += [_hit(tree, r) for r in stored.regions_with_code_starting(conn, q, limit)]
-                return out[:limit]
-            asked = parse_tps_query(q)
-            if asked is not None:
-                number, place = asked
-                kelurahan = [r.code for r in stored.regions_named_like(conn, place, limit, level=4)]
-                codes = [tps_code(k, number) for k in kelurahan]
-                out += [self._tps_hit(tree, r) for r in stored.tps_with_codes(conn, codes)]
-            out += [_hit(tree, r) for r in stored.regions_named_like(conn, q, limit)]
-            if len(out) < limit and len(q) >= 3:
-                out += [self._tps_hit(tree, r) for r in stored.tps_with_address_like(conn, q, limit - len(out))]
+        if q[:2].isdigit() and (len(q) == 2 or not q[2].isspace()):
+            out += [self._tps_hit(tree, t) for t in index.tps_with_code_starting(q, limit)]
+            out += [_hit(tree, r) for r in index.regions_with_code_starting(q, limit)]
+            return out[:limit]
+        asked = parse_tps_query(q)
+        if asked is not None:
+            number, place = asked
+            kelurahan = index.regions_named(words(place), limit, level=4)
+            out += [self._tps_hit(tree, t) for t in index.tps_with_codes(tps_code(k.code, number) for k in kelurahan)]
+        query = words(q)
+        out += [_hit(tree, r) for r in index.regions_named(query, limit)]
+        if len(out) < limit and len(q) >= 3:
+            out += [self._tps_hit(tree, t) for t in index.tps_at(query, limit - len(out))]
         return out[:limit]
 
-    def _tps_hit(self, tree: RegionTree, row: stored.TpsRow) -> SearchHit:
-        kel = tree.regions.get(row.kelurahan)
-        name = f"TPS {row.number:03d} {kel.name}" if kel else f"TPS {row.code}"
-        return SearchHit("tps", row.code, name, None, _names_above(tree, row.kelurahan), row.address)
+    def words(self) -> WordIndex:
+        """The word index of the committed structure. The first search that finds it stale rebuilds it (seconds
+        at national size) while other searches go on with the last one."""
+        structure = self.model.structure
+        index = self._index
+        if index is not None and index.seq == structure.seq:
+            return index
+        if not self._indexing.acquire(blocking=index is None):
+            assert index is not None
+            return index
+        try:
+            index = self._index
+            if index is None or index.seq != structure.seq:
+                index = WordIndex.build(structure.seq, structure.tree.regions.values(), self.model.committed_tps())
+                self._index = index
+            return index
+        finally:
+            self._indexing.release()
+
+    def _tps_hit(self, tree: RegionTree, t: Tps) -> SearchHit:
+        kel = tree.regions.get(t.kelurahan)
+        name = f"TPS {t.number:03d} {kel.name}" if kel else f"TPS {t.code}"
+        return SearchHit("tps", t.code, name, None, _names_above(tree, t.kelurahan), t.address)
 
 
 _TPS_WORD = re.compile(r"^tps$", re.IGNORECASE)

@@ -25,6 +25,10 @@ def declarations(conn: Connection) -> dict[str, Any]:
     return {r.officer_ref: r for r in conn.execute(select(t.health_declarations))}
 
 
+def declaration_of(conn: Connection, officer_ref: str) -> Any:
+    return conn.execute(select(t.health_declarations).where(d.officer_ref == officer_ref)).first()
+
+
 def add_check_in(conn: Connection, officer_ref: str, tps: str, kind: str, at: int) -> None:
     conn.execute(insert(t.duty_checkins).values(officer_ref=officer_ref, tps=tps, kind=kind, at=at))
 
@@ -55,6 +59,21 @@ def open_alert(conn: Connection, officer_ref: str, tps: str, kind: str, detail: 
 
 def alert(conn: Connection, alert_id: int) -> Any:
     return conn.execute(select(t.health_alerts).where(a.id == alert_id)).first()
+
+
+def last_alert_of(conn: Connection, officer_ref: str, kind: str) -> Any:
+    q = select(t.health_alerts).where(a.officer_ref == officer_ref, a.kind == kind).order_by(a.id.desc()).limit(1)
+    return conn.execute(q).first()
+
+
+def people_of(conn: Connection, refs: set[str]) -> dict[str, tuple[str, str | None]]:
+    """Name and phone of the officers who are people (`user:<id>`), for their coordinator."""
+    ids = sorted(r.removeprefix("user:") for r in refs if r.startswith("user:"))
+    out: dict[str, tuple[str, str | None]] = {}
+    for start in range(0, len(ids), 1000):
+        q = select(t.users.c.id, t.users.c.name, t.users.c.phone).where(t.users.c.id.in_(ids[start : start + 1000]))
+        out.update({f"user:{i}": (name, phone) for i, name, phone in conn.execute(q)})
+    return out
 
 
 def alerts(conn: Connection) -> list[Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Connection, func, select, text, true
 
@@ -41,56 +41,6 @@ def stream_urls(conn: Connection, codes: list[str]) -> dict[str, str]:
         return {}
     rows = conn.execute(select(t.streams).where(t.streams.c.region.in_(codes)))
     return {r.region: r.url for r in rows if r.url}
-
-
-class TpsRow(NamedTuple):
-    code: str
-    kelurahan: str
-    number: int
-    address: str | None
-
-
-def _tps_rows(conn: Connection, where: Any, limit: int) -> list[TpsRow]:
-    c = t.tps.c
-    q = select(c.code, c.kelurahan, c.number, c.address).where(where).order_by(c.code).limit(limit)
-    return [TpsRow(*r) for r in conn.execute(q)]
-
-
-def tps_with_code_starting(conn: Connection, prefix: str, limit: int) -> list[TpsRow]:
-    c = t.tps.c  # a range rather than LIKE: the primary key's index answers it (codes sort bytewise)
-    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return _tps_rows(conn, (c.code >= prefix) & (c.code < after), limit)
-
-
-def tps_with_codes(conn: Connection, codes: list[str]) -> list[TpsRow]:
-    return _tps_rows(conn, t.tps.c.code.in_(codes), len(codes)) if codes else []
-
-
-def tps_with_address_like(conn: Connection, part: str, limit: int) -> list[TpsRow]:
-    """TPS whose address holds `part` (any case). A scan of the TPS table: it stops at `limit` matches."""
-    pattern = "%" + _escaped(part.lower()) + "%"
-    return _tps_rows(conn, func.lower(t.tps.c.address).like(pattern, escape="\\"), limit)
-
-
-def _escaped(part: str) -> str:
-    """`part` with LIKE's % and _ as plain characters."""
-    return part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def regions_with_code_starting(conn: Connection, prefix: str, limit: int) -> list[Region]:
-    c = t.regions.c
-    rows = conn.execute(select(t.regions).where(c.code.like(prefix + "%")).order_by(c.code).limit(limit))
-    return [Region(r.code, r.name, r.level, r.parent) for r in rows]
-
-
-def regions_named_like(conn: Connection, part: str, limit: int, level: int | None = None) -> list[Region]:
-    """Regions (of `level`, or any) whose name holds `part` (any case; % and _ in it are plain characters)."""
-    c = t.regions.c
-    where: Any = func.lower(c.name).like("%" + _escaped(part.lower()) + "%", escape="\\")
-    if level is not None:
-        where = where & (c.level == level)
-    q = select(t.regions).where(where).order_by(c.level, c.name).limit(limit)
-    return [Region(r.code, r.name, r.level, r.parent) for r in conn.execute(q)]
 
 
 def tps_details(conn: Connection, where_kelurahan: str | None = None, code: str | None = None) -> list[Any]:

@@ -14,6 +14,7 @@ from rekap.web.cache import AnswerCache
 from rekap.web.deps import Services
 from rekap.web.front import Front
 from rekap.web.guard import Guard, WebLimits
+from rekap.web.pages import duty as duty_pages
 from rekap.web.pages import info as info_pages
 from rekap.web.pages import recap_pages
 from rekap.web.pages import routes as pages
@@ -54,7 +55,7 @@ def create_app(
     for router in (public.router, sse.router, compare.router, recap_pages.router, info_pages.router, pages.router):
         app.include_router(router, dependencies=public_read)
     for router in (photos.router, submissions.router, admin.router, confirmations.router, recaps.router,
-                   info.router, health.router, people_router):  # fmt: skip
+                   info.router, health.router, people_router, duty_pages.router):  # fmt: skip
         app.include_router(router)  # each route names its own permission
     pages.mount_static(app)
     docs.install(app)

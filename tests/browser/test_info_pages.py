@@ -1,5 +1,6 @@
 """Find my TPS on a 360 px phone (found, not found, rate-limited) and the health coordinator's dashboard, where an
-alert appears live when an officer passes the hours limit (the clock is the test's)."""
+alert appears live when an officer passes the hours limit (the clock is the test's), and where an officer who logs in
+on a phone, declares, starts duty and calls for help is seen at once."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from browser.site import Tab, open_tab, screenshot
 from rekap.bootstrap import Rekap
 from rekap.demo.simulate import DATA
 from rekap.domain.limits import Window
+from rekap.services.people import CLI
 from rekap.settings import Settings
 
 pytestmark = pytest.mark.browser
@@ -135,3 +137,64 @@ def test_a_token_without_the_health_permission_sees_nothing(info_site: InfoSite,
     expect(tab.page.locator("[data-health-login] .notice")).to_contain_text("tidak berhak")
     expect(tab.page.locator("[data-health]")).to_be_hidden()
     tab.page.close()
+
+
+def test_an_officer_declares_starts_duty_and_calls_for_help_and_the_coordinator_sees_it_live(
+    info_site: InfoSite, browser: Browser, tmp_path: Path
+):
+    rekap = info_site.rekap
+    rekap.people.create(CLI, "Sri Wahyuni (simulasi)", "officer", TPS, username="sri", phone="081299990001",
+                        password="rahasia1")  # fmt: skip
+    board = open_tab(browser, width=360, height=780).page
+    board.goto(info_site.url + "/health")
+    board.fill("#htoken", info_site.coordinator)
+    board.get_by_role("button", name="Buka dasbor").click()
+    expect(board.locator("[data-health-login]")).to_be_hidden()
+
+    context = browser.new_context(viewport={"width": 360, "height": 780}, permissions=["geolocation"],
+                                  geolocation={"latitude": -6.175, "longitude": 106.81})  # fmt: skip
+    phone = context.new_page()
+    errors: list[str] = []
+    phone.on("pageerror", lambda e: errors.append(str(e)))
+    phone.goto(info_site.url + "/login")
+    phone.fill("#username", "sri")
+    phone.fill("#password", "rahasia1")
+    phone.click("main form button[type=submit]")
+    phone.wait_for_url(f"**/report/{TPS}")
+    phone.get_by_role("link", name="Tugas & kesehatan").click()
+    phone.wait_for_url(f"**/report/{TPS}/duty")
+    phone.fill("#age", "61")
+    phone.get_by_label("Tekanan darah tinggi (hipertensi)").check()
+    phone.get_by_label("4 · baik").check()
+    phone.get_by_role("button", name="Kirim pernyataan").click()
+    expect(phone.locator("[data-declared]")).to_contain_text("umur 61")
+    phone.get_by_role("button", name="Mulai tugas").click()
+    expect(phone.locator("[data-state-text]")).to_have_text("Sedang bertugas")
+
+    me = board.locator("tr[data-duty='on']", has_text="Sri Wahyuni (simulasi)")
+    expect(me).to_be_visible()  # heard over the event stream
+    expect(me).to_contain_text("sedang bertugas")
+    info_site.now[0] += 3 * HOUR + 20 * 60  # the test's clock: three hours and twenty minutes on duty
+    phone.reload()
+    expect(phone.locator("[data-hours='duty']")).to_have_text("3 j 20 mnt")
+    expect(board.locator(".alert[data-kind='risk']", has_text="Sri Wahyuni")).to_be_visible()
+
+    phone.get_by_role("button", name="Saya butuh bantuan").click()
+    expect(phone.locator("[data-help-state]")).to_contain_text("belum ditanggapi")
+    help_alert = board.locator(".alert[data-kind='help']", has_text="Sri Wahyuni")
+    expect(help_alert).to_contain_text(f"TPS {TPS}")
+    expect(help_alert).to_contain_text("-6.175000, 106.810000")  # where the phone was
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(phone, "duty-360", tmp_path)
+
+    context.set_offline(True)
+    phone.get_by_role("button", name="Istirahat").click()
+    expect(phone.locator("[data-sendstate]")).to_contain_text("Tidak terkirim")
+    context.set_offline(False)
+    phone.get_by_role("button", name="Kirim ulang").click()
+    expect(phone.locator("[data-state-text]")).to_have_text("Sedang istirahat")
+    expect(board.locator("tr[data-duty='break']", has_text="Sri Wahyuni")).to_be_visible()
+    screenshot(board, "health-dashboard-duty-360", tmp_path)
+    assert errors == []
+    context.close()
+    board.close()

@@ -267,6 +267,7 @@ def report_form(request: Request, tps_code: str, svc: ServicesDep, loc: LocaleDe
         texts=_texts(loc),
         data_url=f"/report/{tps_code}/data.json",
         max_side=svc.photo_max_side,
+        duty=may(actor, "health.report", tps_code),
     )
 
 

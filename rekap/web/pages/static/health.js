@@ -19,6 +19,12 @@
     return e;
   }
 
+  function phoneLink(phone) {
+    const a = el("a", "small", phone);
+    a.href = "tel:" + phone;
+    return a;
+  }
+
   function show(d) {
     const counts = $("[data-health-counts]");
     counts.replaceChildren(...["open", "acknowledged", "resolved"].map((s) => {
@@ -31,7 +37,8 @@
       const li = el("li", "alert " + a.state);
       li.dataset.alert = a.id;
       li.dataset.kind = a.kind;
-      li.append(el("b", "", m("kind_" + a.kind)), " · " + a.officer_ref + " · TPS " + a.tps);
+      li.append(el("b", "", m("kind_" + a.kind)), " · " + (a.name || a.officer_ref) + " · TPS " + a.tps);
+      if (a.phone) li.append(" · ", phoneLink(a.phone));
       li.append(el("br"), el("span", "small muted", m("state_" + a.state) + (a.detail ? " · " + a.detail : "")));
       if (a.lat_e6 !== null && a.lon_e6 !== null) {
         li.append(el("br"), el("span", "small", `${(a.lat_e6 / 1e6).toFixed(6)}, ${(a.lon_e6 / 1e6).toFixed(6)}`));
@@ -47,7 +54,11 @@
     if (!d.alerts.length) list.append(el("li", "muted", m("no_alerts")));
     $("[data-health-officers]").replaceChildren(...d.officers.map((o) => {
       const tr = el("tr", o.continuous_minutes >= d.limit_minutes ? "over" : "");
-      tr.append(el("td", "", o.officer_ref + (o.risks.length ? " ⚠" : "")), el("td", "", o.tps),
+      tr.dataset.duty = o.state;
+      const who = el("td", "", (o.name || o.officer_ref) + (o.risks.length ? " ⚠" : ""));
+      who.append(el("br"), el("span", "small muted", m("duty_" + o.state)));
+      if (o.phone) who.append(" · ", phoneLink(o.phone));
+      tr.append(who, el("td", "", o.tps),
         el("td", "num", o.on_duty ? minutes(o.continuous_minutes) : "–"), el("td", "num", minutes(o.total_minutes)));
       return tr;
     }));

@@ -131,3 +131,24 @@ def test_nothing_of_an_officers_health_reaches_the_log(rekap: Rekap, officer: Of
         logged = " ".join(p for (p,) in conn.execute(select(t.log.c.payload)))
     for secret in ('"jantung"', "nyeri-dada", "dada sakit", "sesak saat tangga", "-6175000", "Sri Wahyuni"):
         assert secret not in logged
+
+
+def test_a_coordinator_logged_in_reads_the_dashboard_and_acts_with_the_form_token(
+    rekap: Rekap, officer: Officer
+) -> None:
+    rekap.people.create(CLI, "Dr. Ani", "health", "31.71", username="ani", password="rahasia2")
+    coordinator = TestClient(rekap.web_app(), follow_redirects=False)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', coordinator.get("/login").text).group(1)  # type: ignore[union-attr]
+    assert coordinator.post("/login", data={"username": "ani", "password": "rahasia2", "csrf": csrf}).status_code == 303
+    page = coordinator.get("/health").text
+    assert "data-session" in page and f'data-csrf="{csrf}"' in page and "data-health-login hidden" in page
+    assert "data-session" not in TestClient(rekap.web_app()).get("/health").text  # anonymous: a token is asked for
+
+    alert = rekap.health.need_help(f"user:{officer.user}", TPS, None, None)
+    board = coordinator.get("/api/v1/health/dashboard")
+    assert board.status_code == 200 and [a["id"] for a in board.json()["alerts"]] == [alert]
+    url = f"/api/v1/health/alerts/{alert}/acknowledge"
+    assert coordinator.post(url).status_code == 403  # a session's write without its form token
+    acted = coordinator.post(url, headers={"x-csrf-token": csrf})
+    assert acted.status_code == 200 and acted.json()["state"] == "acknowledged"
+    assert officer.client.get("/api/v1/health/dashboard").status_code == 403  # an officer is no coordinator

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from rekap.domain.errors import InvalidInput, RateLimited
 from rekap.domain.schedule import Stage
 from rekap.services.directory import EXPORT_COLUMNS, TpsInfo
+from rekap.web.access import actor_of, csrf_token, set_csrf
 from rekap.web.deps import Services, ServicesDep, etagged
 from rekap.web.geo import PinMap
 from rekap.web.pages import downloads
@@ -130,10 +131,14 @@ def directory(request: Request, svc: ServicesDep, loc: LocaleDep, region_code: s
 
 
 @router.get("/health")
-def health_dashboard(request: Request, loc: LocaleDep) -> Response:
-    """The coordinator's dashboard: a shell with no data; its script reads the health API with a token."""
-    body = html(request, loc, "health.html")
-    return Response(body, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
+async def health_dashboard(request: Request, loc: LocaleDep) -> Response:
+    """The coordinator's dashboard: a shell with no data; its script reads the health API with the coordinator's
+    session (its writes with the form token), or with a token typed in."""
+    session = (await actor_of(request)).logged_in
+    body = html(request, loc, "health.html", session=session, csrf=csrf_token(request) if session else "")
+    response = Response(body, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
+    set_csrf(request, response)
+    return response
 
 
 @router.get("/find")

@@ -1,5 +1,6 @@
-// The health coordinator's dashboard: reads /api/v1/health/dashboard with the coordinator's token and reads it
-// again whenever /api/v1/health/events says something changed (an SSE stream read by fetch: it needs a header).
+// The health coordinator's dashboard: reads /api/v1/health/dashboard with the coordinator's session (or a token
+// typed in) and reads it again whenever /api/v1/health/events says something changed (an SSE stream read by
+// fetch: a token needs a header). A session's writes carry the form token.
 (() => {
   "use strict";
   const root = document.querySelector("[data-health]");
@@ -8,8 +9,9 @@
   const msgs = JSON.parse(document.getElementById("msgs").textContent);
   const m = (k) => msgs["health." + k] || k;
   const $ = (sel) => root.querySelector(sel);
-  let token = sessionStorage.getItem("rekap-health-token") || "";
-  const auth = () => ({ Authorization: "Bearer " + token });
+  const session = "session" in root.dataset;
+  let token = session ? "" : sessionStorage.getItem("rekap-health-token") || "";
+  const auth = () => (session ? { "X-CSRF-Token": root.dataset.csrf } : { Authorization: "Bearer " + token });
   const minutes = (n) => `${Math.floor(n / 60)} ${m("h")} ${n % 60} ${m("min")}`;
 
   function el(tag, cls, text) {
@@ -74,6 +76,10 @@
 
   function stopWith(text) {
     sessionStorage.removeItem("rekap-health-token");
+    if (session) { // logged in without the health permission: say so, there is no token to try
+      $("[data-health-status]").textContent = text;
+      return;
+    }
     root.hidden = true;
     login.hidden = false;
     const p = login.querySelector(".notice") || login.appendChild(el("p", "notice small"));
@@ -121,5 +127,5 @@
     sessionStorage.setItem("rekap-health-token", token);
     start();
   });
-  if (token) start();
+  if (session || token) start();
 })();

@@ -56,7 +56,7 @@ def restart_phase(run: Run, db_url: str, data_dir: Path) -> None:
             f"a new process (imports included) loads the checkpoint at entry {started_from:,} and builds its read "
             f"model: {warm_fold:.2f} s of it (folding the whole log instead: {cold_fold:.2f} s)",
             target="≤ 5 s at 823k TPS",
-            met=None,
+            met=warm <= 5 if run.manifest.tps >= 823_000 else None,
             baseline=cold,
             baseline_name="the same process folding the whole log",
         )

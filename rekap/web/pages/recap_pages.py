@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from rekap.services.problems import KINDS, ProblemList
+from rekap.services.problems import ProblemList
 from rekap.services.recaps import RecapProgress
 from rekap.services.views import python_of
 from rekap.web.deps import ProblemsDep, RecapsDep, Services, ServicesDep, etagged
@@ -133,7 +133,8 @@ async def problems_page(
         listed = _problems(problems, contest_id, region_code, kind, sort, desc, q, 2000)
         query = f"?sort={sort}&desc={'true' if desc else 'false'}&q={q}"
         return render(
-            request, loc, "problems.html", page=page, listed=listed, kinds=KINDS, kind=kind, sort=sort, desc=desc,
+            request, loc, "problems.html", page=page, listed=listed, counts=problems.counts(contest_id, region_code),
+            kind=kind, sort=sort, desc=desc,
             q=q, crumb_links=_crumbs(page, loc, contest_id), search_contest=contest_id,
             download_base=f"/c/{contest_id}/r/{region_code}/problems/{kind}", download_query=query,
         )  # fmt: skip

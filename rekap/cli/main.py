@@ -283,8 +283,8 @@ def publish(
         console.print(f"{target} is current (version {done.version}); nothing written")
         return
     console.print(
-        f"published version {done.version} to {target}: {done.files:,} totals files changed since version "
-        f"{done.previous}, in {took:.2f} s"
+        f"published version {done.version} to {target}: {done.files:,} totals and {done.recap_files:,} recap files "
+        f"changed since version {done.previous}, in {took:.2f} s"
     )
 
 

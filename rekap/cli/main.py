@@ -177,6 +177,8 @@ def _print_report(r: verification.VerifyReport) -> None:
         console.print(f"[bold red]{r.head_note}[/]")
     for seq in r.findings_mismatches[:20]:
         console.print(f"[bold red]entry {seq}: its findings are not what the rules of its version find[/]")
+    for line in r.recap_mismatches[:20]:
+        console.print(f"[bold red]{escape(line)}[/]")
     if r.rules_unknown:
         versions = ", ".join(str(v) for v in sorted(r.rules_unknown))
         console.print(f"results checked with rules version(s) {versions}, newer than this rekap: not re-checked")

@@ -46,14 +46,17 @@ class TpsIndex:
             now = a is not None and a.source == "correction"
             if now != (key in self._corrected):
                 self._mark_corrected(state, key, now)
-        for tps, contest in event.submitted:
-            self._dispute(tps, contest, (tps, contest) in state.disagreeing)
-            labels = state.latest_by_source.get((tps, contest), {}).keys() - self._labels.get(contest, frozenset())
-            if labels:
-                self._labels[contest] = self._labels.get(contest, frozenset()) | labels
-        for tps, _contest in event.submitted | event.accepted:
-            for code in path_of(_kelurahan(tps)):
-                self._below[code] = event.seq
+        disagreeing, latest, labels = state.disagreeing, state.latest_by_source, self._labels
+        for key in event.submitted:
+            self._dispute(*key, key in disagreeing)
+            reported = latest.get(key, {}).keys()
+            known = labels.get(key[1], frozenset())
+            if not known.issuperset(reported):
+                labels[key[1]] = known | reported
+        below, seq = self._below, event.seq
+        for kelurahan in {_kelurahan(tps) for tps, _ in event.submitted | event.accepted}:
+            for code in path_of(kelurahan):
+                below[code] = seq
 
     def _mark_corrected(self, state: State, key: Key, corrected: bool) -> None:
         tps, contest = key

@@ -276,7 +276,7 @@ def publish(
     ] = None,
     full: Annotated[bool, typer.Option(help="write every totals file again, not only the changed ones")] = False,
 ) -> None:
-    """Publish totals as static JSON for a CDN: only what changed since the last publish, then current.json."""
+    """Static JSON of the totals and recaps for a CDN: only what changed since the last publish, then current.json."""
     started = time.perf_counter()
     with instance() as rekap, progress("publish") as p:
         done = rekap.publisher.publish(open_sink(target, endpoint_url), full, p)

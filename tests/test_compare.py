@@ -2,6 +2,7 @@
 downloadable."""
 
 from conftest import CONTEST, clean_result
+from sqlalchemy import event
 
 
 def test_an_official_import_against_the_real_count(rekap, client, officer_token, tmp_path):
@@ -37,3 +38,37 @@ def test_an_official_import_against_the_real_count(rekap, client, officer_token,
 def test_an_unknown_source_is_a_clear_error(rekap, client):
     r = client.get(f"/api/v1/contests/{CONTEST}/compare/31", params={"a": "import:nobody"})
     assert r.status_code == 422 and r.json()["field"] == "a"
+
+
+def _statements(engine):
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_a: seen.append(sql))
+    return seen
+
+
+def test_the_comparison_is_read_once_and_again_only_when_an_entry_touches_its_tps(rekap, client, officer_token,
+                                                                                 tmp_path):  # fmt: skip
+    """A crowd on one comparison costs the store nothing; a new figure below the region is seen at once, even one
+    that changes no total (an import beside an officer's result it already disagrees with)."""
+    code = "31.71.01.1001-001"
+    client.post("/api/v1/submissions", json={"tps": code, "contest": CONTEST, "result": clean_result()},
+                headers={"Authorization": f"Bearer {officer_token}"})  # fmt: skip
+
+    def kpu(votes: int) -> None:
+        path = tmp_path / f"kpu-{votes}.csv"
+        path.write_text(f"tps,contest,votes_2,votes_3\n{code},{CONTEST},{votes},150\n")
+        rekap.result_imports.results(path, "kpu", "test")
+
+    kpu(125)
+    api = f"/api/v1/contests/{CONTEST}/compare/31.71.01?a=import:kpu"
+    first, page = client.get(api).json(), client.get(f"/c/{CONTEST}/r/31.71.01/compare").text
+    seen = _statements(rekap.db.reader)
+    assert client.get(api).json() == first and client.get(f"/c/{CONTEST}/r/31.71.01/compare").text == page
+    assert not [s for s in seen if "submissions" in s or "accepted" in s]
+
+    last_seq = client.get(f"/api/v1/contests/{CONTEST}/totals/31.71.01").json()["last_seq"]
+    kpu(127)
+    assert client.get(f"/api/v1/contests/{CONTEST}/totals/31.71.01").json()["last_seq"] == last_seq
+    [d] = client.get(api).json()["differences"]
+    assert d["a"]["votes.2"] == 127 and d["b"]["votes.2"] == 120
+    assert client.get(f"/api/v1/contests/{CONTEST}/compare/31.71.02?a=import:kpu").status_code == 422

@@ -14,6 +14,8 @@ from conftest import CONTEST, KELURAHAN, TPS
 from test_pages import TPS2, TPS3, reporter, submit
 
 from rekap.bootstrap import Rekap
+from rekap.domain.recap import Operator, RecapFigures
+from rekap.domain.result import Result
 from rekap.web import sse as events
 from rekap.web.sse import Hub, Reader, Topic
 
@@ -89,6 +91,45 @@ def test_a_tps_page_is_told_to_reload_when_its_result_changes(rekap):
         assert not reader.ready.is_set()  # a TPS page has no values to catch up on
         await asyncio.to_thread(submit, rekap, officer, TPS)
         assert await messages(reader) == [("reload", {"topic": f"t:{TPS}"})]
+
+    with_hub(rekap, story)
+
+
+def _as_announced(rekap, region: str) -> Result:
+    """A D-form with exactly the region's real count on it."""
+    t = rekap.read_model.totals(region, CONTEST)
+    used = t.valid + t.invalid
+    return Result(dict(t.votes), t.valid, t.invalid, used, 0, 0, t.dpt_total, 0, 0, used)
+
+
+def test_a_recap_topic_changes_with_a_late_c1_and_a_step_below_and_only_then(rekap):
+    """The fingerprints of a kecamatan's recap and of its kelurahan's: a late C1 makes the recap differ, a
+    kelurahan's recap moves the plenaries; a C1 in another kecamatan sends nothing."""
+    officer = reporter(rekap)
+    kecamatan, pps = "31.71.01", Operator("token:pps", "operator", "31.71.01")
+    submit(rekap, officer, TPS)
+    rekap.recaps.enter(pps, RecapFigures(kecamatan, CONTEST, _as_announced(rekap, kecamatan)))
+    recap, plenaries = f"{kecamatan}|recap@data-swap", f"{kecamatan}|plenaries@data-swap"
+
+    async def story(hub):
+        reader = Reader()
+        hub.join([Topic.parse(f"recap:{CONTEST}:{kecamatan}", "id")], reader)
+        [(event, first)] = await messages(reader)
+        assert event == "patch" and first["full"] and set(first["values"]) == {recap, plenaries}
+        assert rekap.recaps.view(CONTEST, kecamatan).differences == []
+
+        await asyncio.to_thread(submit, rekap, officer, TPS2)  # a late C1: the plenary's figures now differ
+        [(_, late)] = await messages(reader)
+        assert rekap.recaps.view(CONTEST, kecamatan).differences
+        assert late["values"][recap] != first["values"][recap]
+
+        await asyncio.to_thread(rekap.recaps.start, pps, KELURAHAN, CONTEST)  # Gambir's plenary begins
+        [(_, step)] = await messages(reader)
+        assert set(step["values"]) == {plenaries}
+
+        await asyncio.to_thread(submit, rekap, officer, "31.01.01.1001-001")  # another kecamatan, another city
+        await asyncio.sleep(events.MIN_GAP + 0.3)
+        assert not reader.ready.is_set()
 
     with_hub(rekap, story)
 

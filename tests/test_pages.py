@@ -19,6 +19,7 @@ from rekap.domain.submission import Submission
 from rekap.services.views import CandidateView, CandidateVotes, ContestView
 from rekap.web.pages import live, views
 from rekap.web.pages.i18n import css_pct, locale
+from rekap.web.pages.recap_view import recap_live
 from rekap.web.pages.render import STATIC
 
 TPS2, TPS3, TPS4 = (f"{KELURAHAN}-00{n}" for n in (2, 3, 4))
@@ -225,8 +226,10 @@ def test_live_markers_are_values_the_events_send(client, rekap):
     for code in ("31", "31.71.01", KELURAHAN):
         html = page(client, f"/c/{CONTEST}/r/{code}")
         values = live.region_live(rekap.web_services(), CONTEST, code, locale("id"))
+        values |= recap_live(rekap.web_services(), CONTEST, code)  # the page's second topic
         keys = {k for attr in re.findall(r'data-live="([^"]+)"', html) for k in attr.split()}
         assert keys and keys <= values.keys()
+        assert f'data-swap="{values[code + "|recap@data-swap"]}"' in html
         for key in keys - {k for k in keys if "@" in k}:
             assert re.search(rf'data-live="[^"]*{re.escape(key)}[^"]*"[^>]*>{re.escape(values[key])}<', html), key
 

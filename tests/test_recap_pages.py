@@ -3,11 +3,13 @@ downloads; and the lists of problem TPS below any region, sortable, filterable, 
 
 import csv
 import io
+import re
 
 import pytest
 from conftest import CONTEST
 from recap_story import KECAMATAN, KEL_A, KEL_B, auth, d_form_photo, recap_body, report_tps, url
 
+from rekap.bootstrap import Rekap
 from rekap.domain.result import Result
 from rekap.domain.submission import Submission
 
@@ -90,3 +92,46 @@ def test_the_kelurahan_tps_list_filters_by_status(client, rekap, story):
     assert [r["tps"] for r in flagged["rows"]] == [tps] and "C1-SUM" in flagged["rows"][0]["detail"]
     assert f"/tps/{tps}" in client.get(f"/c/{CONTEST}/r/{kel}/problems/flagged").text
     assert len(client.get(f"/c/{CONTEST}/r/{kel}/problems/missing.json").json()["rows"]) == 23
+
+
+def _link_counts(html: str) -> dict[str, int]:
+    return {k: int(n) for k, n in re.findall(r'data-kind="(\w+)">[^<]*\(<b data-count="(\d+)"', html)}
+
+
+def test_every_problem_link_counts_what_its_list_holds(client, rekap, story, settings):
+    """Beside each link its list's total: a held result is in (not missing), two witnesses disagreeing before any
+    officer are a dispute, an operator's fix is a correction, the TPS of a differing kelurahan recap are listed."""
+    kel = "31.71.01.1003"
+    volunteer = rekap.tokens.create("relawan", "volunteer", "test")[1]
+    held = {"votes": {"2": 5_000_200, "3": 150}, "valid": 5_000_350, "invalid": 5, "used": 5_000_355, "unused": 0,
+            "damaged": 0, "dpt": 300, "dptb": 0, "dpk": 5_000_055, "voters": 5_000_355}  # fmt: skip
+    submit = [(volunteer, f"{kel}-001", held, {})]
+    for candidate, votes in ((2, 110), (3, 111)):  # two witnesses, no officer yet
+        witness = rekap.tokens.create(f"saksi {candidate}", "witness", "test", candidate=candidate)[1]
+        body = recap_body(client, KEL_A)["result"] | {"votes": {"2": votes, "3": 90}, "valid": votes + 90}
+        submit.append((witness, f"{kel}-002", body | {"used": votes + 90, "voters": votes + 90}, {}))
+    for secret, tps, result, extra in submit:
+        r = client.post("/api/v1/submissions", json={"tps": tps, "contest": CONTEST, "result": result, **extra},
+                        headers=auth(secret))  # fmt: skip
+        assert r.status_code == 201, r.text
+    operator = rekap.tokens.create("operator", "operator", "test")
+    first = rekap.writer.state.accepted[(f"{KEL_A}-001", CONTEST)]  # the same figures, now vouched for
+    rekap.submissions.submit(operator[0], Submission(f"{KEL_A}-001", CONTEST, first.result, corrects=first.seq,
+                                                     reason="checked against the plano"))  # fmt: skip
+
+    for region, expected in ((KECAMATAN, {"flagged": 1, "disputed": 1, "recap": 24, "corrected": 1}),
+                             (kel, {"flagged": 1, "disputed": 1, "recap": 0, "corrected": 0})):  # fmt: skip
+        shown = _link_counts(client.get(f"/c/{CONTEST}/r/{region}").text)
+        totals = {k: client.get(f"/c/{CONTEST}/r/{region}/problems/{k}.json").json()["total"] for k in shown}
+        assert set(shown) == {"flagged", "disputed", "recap", "missing", "corrected"}
+        assert shown == totals, region
+        assert {k: shown[k] for k in expected} == expected
+    assert _link_counts(client.get(f"/c/{CONTEST}/r/{kel}").text)["missing"] == rekap.read_model.totals(
+        kel, CONTEST).tps_total - 1  # fmt: skip
+    rows = client.get(f"/c/{CONTEST}/r/{kel}/problems/disputed.json").json()["rows"]
+    assert [(r["tps"], r["detail"]) for r in rows] == [(f"{kel}-002", "witness:2 ≠ witness:3")]
+    again = Rekap.open(settings, create=False)  # another process: its read model loads them from the fold
+    try:
+        assert again.problems.counts(CONTEST, KECAMATAN) == rekap.problems.counts(CONTEST, KECAMATAN)
+    finally:
+        again.close()

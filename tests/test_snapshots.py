@@ -4,9 +4,12 @@ import json
 
 import pytest
 from conftest import CONTEST, TPS, clean_result
+from recap_story import KECAMATAN, KEL_A, KEL_B, auth, d_form_photo, recap_body, report_tps, url
 from typer.testing import CliRunner
 
 from rekap.cli.main import app as cli
+from rekap.domain.result import Result
+from rekap.domain.submission import Submission
 from rekap.services import snapshots
 
 OTHER_TPS = "31.01.01.1001-001"  # Kepulauan Seribu: another kab/kota than TPS's Gambir
@@ -117,3 +120,47 @@ def test_publish_to_s3(client, rekap, officer_token, s3_endpoint, monkeypatch):
     submit(client, officer_token, tps=OTHER_TPS, dpt=300, votes=(100, 120))
     assert rekap.publisher.publish(sink).files == 4
     assert root_of(sink)["progress"]["tps_reported"] == 2
+
+
+def test_recaps_are_published_beside_the_totals_and_republished_only_where_they_changed(client, rekap, tmp_path):
+    """Each region's recap file is what the API serves, reached from current.json down the tree; a late C1 rewrites
+    the recap files on its path, a step at a kelurahan its own and those above it, nothing else."""
+    report_tps(rekap, KEL_A)
+    report_tps(rekap, KEL_B)
+    op = rekap.tokens.create("PPK Gambir", "operator", "test", scope=KECAMATAN)[1]
+    photo = d_form_photo(client, op)
+    client.put(url(KEL_B), json=recap_body(client, KEL_B, 25, (photo,)), headers=auth(op))
+    client.put(url(KECAMATAN), json=recap_body(client, KECAMATAN, 25, (photo,)), headers=auth(op))
+    client.post(url(KECAMATAN, "sign-off"), json={"explanation": "Cideng recounted"}, headers=auth(op))
+    sink = snapshots.DirectorySink(tmp_path / "public")
+    first = rekap.publisher.publish(sink)
+    assert first.recap_files == 4  # Cideng, Gambir, Jakarta Pusat, DKI
+
+    def recap_file(region):
+        node = read(sink, read(sink, "current.json")["contests"][CONTEST]["recap"])
+        for code in ("31.71", KECAMATAN, KEL_B)[: ("31", "31.71", KECAMATAN, KEL_B).index(region)]:
+            node = read(sink, next(c["recap"] for c in node["children"] if c["region"]["code"] == code))
+        return node
+
+    for region in ("31", "31.71", KECAMATAN, KEL_B):
+        assert recap_file(region)["recap"] == client.get(url(region)).json(), region
+    kecamatan = recap_file(KECAMATAN)
+    lines = {c["region"]["code"]: c for c in kecamatan["children"]}
+    assert kecamatan["recap"]["status"] == "signed_off" and len(kecamatan["recap"]["differences"]) == 3
+    assert (lines[KEL_B]["status"], lines[KEL_B]["differences"]) == ("entered", 3)
+    assert lines[KEL_A]["recap"] is None and lines[KEL_A]["status"] == "not_started"
+    assert rekap.publisher.publish(sink).recap_files == 0
+
+    info = rekap.tokens.authenticate(rekap.tokens.create("KPPS", "officer", "test")[1])
+    tps = "31.71.01.1003-001"
+    dpt = rekap.writer.state.tps[tps].dpt
+    late_c1 = Result({2: 10, 3: 10}, 20, 0, 20, dpt - 20, 0, dpt, 0, 0, 20)
+    rekap.submissions.submit(info, Submission(tps, CONTEST, late_c1))
+    late = rekap.publisher.publish(sink)
+    assert sorted(read(sink, f"versions/{late.version}.json")["recaps"][CONTEST]) == ["31", "31.71", KECAMATAN]
+    assert recap_file(KECAMATAN)["recap"] == client.get(url(KECAMATAN)).json() != kecamatan["recap"]
+
+    client.post(url(KEL_A, "start"), headers=auth(op))
+    step = rekap.publisher.publish(sink)
+    assert sorted(read(sink, f"versions/{step.version}.json")["recaps"][CONTEST]) == ["31", "31.71", KECAMATAN, KEL_A]
+    assert {c["region"]["code"]: c["status"] for c in recap_file(KECAMATAN)["children"]}[KEL_A] == "in_plenary"

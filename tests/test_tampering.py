@@ -4,12 +4,15 @@ or the photo directory, each caught by `rekap verify` (and its exit code), none 
 import json
 
 import pytest
+from conftest import CONTEST
 from sqlalchemy import delete, insert, select, update
 from test_audit import fill, table_rows
 from typer.testing import CliRunner
 
 from rekap.cli.main import app as cli
 from rekap.domain.log import canonical, entry_hash
+from rekap.domain.recap import Operator, RecapFigures
+from rekap.domain.result import Result
 from rekap.services.checkpoints import Checkpoint
 from rekap.services.snapshots import DirectorySink
 from rekap.store import log_table
@@ -146,3 +149,61 @@ def test_a_checkpoint_published_with_the_snapshots_verifies_an_export(filled, tm
     lines = (tmp_path / "exp" / "log.jsonl").read_text().splitlines()
     (tmp_path / "exp" / "log.jsonl").write_text("\n".join(lines[:-2]) + "\n")  # a mirror that lost its tail
     assert "now ends at" in verify.verify_export(tmp_path / "exp", checkpoint=cp).checkpoint_note
+
+
+RECAP_REGION = "31.71.01.1001"  # Gambir: its plenary announced 5 more votes for pair 2 than its TPS add up to
+
+
+@pytest.fixture
+def recapped(rekap, tmp_path):
+    """An honest log with a kelurahan recap entered with its D-form photo and signed off with an explanation."""
+    rekap.signer.ensure()
+    fill(rekap)
+    t = rekap.read_model.totals(RECAP_REGION, CONTEST)
+    valid, used = t.valid + 5, t.valid + 5 + t.invalid
+    announced = Result({**t.votes, 2: t.votes[2] + 5}, valid, t.invalid, used, 0, 0, t.dpt_total, 0, 0, used)
+    pps = Operator("token:pps", "operator", RECAP_REGION)
+    rekap.recaps.enter(pps, RecapFigures(RECAP_REGION, CONTEST, announced, (first_photo(rekap),)))
+    rekap.recaps.sign_off(pps, RECAP_REGION, CONTEST, "TPS 004's box recounted at the plenary")
+    rekap.publisher.publish(DirectorySink(tmp_path / "site"))
+    assert rekap.verify().ok
+    return rekap
+
+
+def recap_seq(rekap, kind):
+    with rekap.db.reader.connect() as conn:
+        return conn.execute(select(t.log.c.seq).where(t.log.c.kind == kind)).scalar_one()
+
+
+def five_more(payload):
+    """The same forgery again, consistent on the form: the rules find nothing wrong with it."""
+    for field in ("valid", "used", "voters"):
+        payload["result"][field] += 1
+    payload["result"]["votes"]["2"] += 1
+
+
+RECAP_CASES = {
+    "recap row edited": (lambda r: edit(r, update(t.recaps).values(status="entered", signed_seq=0)), "table recaps"),
+    "recap figures re-hashed, rebuilt": (
+        lambda r: (rehash_from(r, recap_seq(r, "recap.entered"), five_more), r.rebuild()),
+        f"recap of {RECAP_REGION}",
+    ),
+    "recap findings re-hashed, rebuilt": (
+        lambda r: (rehash_from(r, recap_seq(r, "recap.entered"), lambda p: p.update(findings=[])), r.rebuild()),
+        f"recap of {RECAP_REGION}",
+    ),
+    "sign-off differences re-hashed, rebuilt": (
+        lambda r: (rehash_from(r, recap_seq(r, "recap.signed_off"), lambda p: p.update(differences=[])), r.rebuild()),
+        f"recap of {RECAP_REGION}",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", RECAP_CASES)
+def test_verify_catches_a_forged_recap_and_names_it(recapped, case, settings):
+    forge, named = RECAP_CASES[case]
+    forge(recapped)
+    assert not recapped.verify().ok
+    result = CliRunner().invoke(cli, ["--db", settings.database_url, "--data-dir", str(settings.data_dir), "verify"])
+    assert result.exit_code == 1 and "FAILED" in result.output
+    assert named in " ".join(result.output.split()), result.output

@@ -183,6 +183,8 @@ def _print_report(r: verification.VerifyReport) -> None:
         console.print(f"[bold red]{r.head_note}[/]")
     for seq in r.findings_mismatches[:20]:
         console.print(f"[bold red]entry {seq}: its findings are not what the rules of its version find[/]")
+    for line in r.recap_mismatches[:20]:
+        console.print(f"[bold red]{escape(line)}[/]")
     if r.rules_unknown:
         versions = ", ".join(str(v) for v in sorted(r.rules_unknown))
         console.print(f"results checked with rules version(s) {versions}, newer than this rekap: not re-checked")
@@ -280,7 +282,7 @@ def publish(
     ] = None,
     full: Annotated[bool, typer.Option(help="write every totals file again, not only the changed ones")] = False,
 ) -> None:
-    """Publish totals as static JSON for a CDN: only what changed since the last publish, then current.json."""
+    """Static JSON of the totals and recaps for a CDN: only what changed since the last publish, then current.json."""
     started = time.perf_counter()
     with instance() as rekap, progress("publish") as p:
         done = rekap.publisher.publish(open_sink(target, endpoint_url), full, p)
@@ -289,8 +291,8 @@ def publish(
         console.print(f"{target} is current (version {done.version}); nothing written")
         return
     console.print(
-        f"published version {done.version} to {target}: {done.files:,} totals files changed since version "
-        f"{done.previous}, in {took:.2f} s"
+        f"published version {done.version} to {target}: {done.files:,} totals and {done.recap_files:,} recap files "
+        f"changed since version {done.previous}, in {took:.2f} s"
     )
 
 

@@ -2,11 +2,15 @@
 TPS where they differ — the comparison KawalPemilu users relied on.
 
 A source is a label as the TPS page shows it (`import:kpu`, `officer`, `volunteer`, `witness:2`) or `accepted`,
-the real count's accepted result. Each TPS is compared on the latest figures of each source.
+the real count's accepted result. Each TPS is compared on the latest figures of each source. A comparison is
+read from the store once and kept until an entry touches the TPS below its region.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,16 +71,49 @@ def _numbers(result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: comparisons kept per process (region × pair of sources); the least recently asked goes first
+KEPT = 512
+
+
 class SourceComparison:
+    """Answered from a view kept per (contest, region, a, b) while the log has nothing new below the region:
+    what the TPS of a region were reported as changes only with an entry that the read model saw touch them."""
+
     def __init__(self, model: ReadModel, contests: Contests, db: Database) -> None:
         self.model, self.contests, self.db = model, contests, db
+        self._views: OrderedDict[tuple[str, str, str, str], tuple[Hashable, SourceComparisonView]] = OrderedDict()
+        self._labels: dict[str, tuple[int, list[str]]] = {}  # contest → (read model's load, labels logged before)
+        self._lock = threading.Lock()
 
     def sources(self, contest_id: str, region: str) -> list[str]:
-        """The sources to choose from: every label the contest's submissions carry, and the real count."""
-        with self.db.reader.connect() as conn:
-            return [*stored.source_labels(conn, contest_id), ACCEPTED]
+        """The sources to choose from: every label the contest's submissions carry, and the real count. Read
+        once per load of the read model; the labels logged since come from it."""
+        index = self.model.index
+        loaded = index.loaded_seq
+        seeded = self._labels.get(contest_id)
+        if seeded is None or seeded[0] != loaded:
+            with self.db.reader.connect() as conn:
+                seeded = self._labels[contest_id] = (loaded, stored.source_labels(conn, contest_id))
+        return [*sorted(set(seeded[1]) | index.labels_since_load(contest_id)), ACCEPTED]
 
     def compare(self, contest_id: str, region: str, a: str, b: str) -> SourceComparisonView:
+        key = (contest_id, region, a, b)
+        # read before the figures: a commit in between makes the next read build it again, never a stale hit
+        version = (self.model.region_version(region, contest_id), self.model.index.changed_below(region))
+        with self._lock:
+            hit = self._views.get(key)
+            if hit is not None and hit[0] == version:
+                self._views.move_to_end(key)
+                return hit[1]
+        view = self._compare(contest_id, region, a, b)
+        with self._lock:
+            self._views[key] = (version, view)
+            self._views.move_to_end(key)
+            while len(self._views) > KEPT:
+                self._views.popitem(last=False)
+        return view
+
+    def _compare(self, contest_id: str, region: str, a: str, b: str) -> SourceComparisonView:
         contest = self.contests.get(contest_id)
         tree = self.model.structure.tree
         here = RegionRef.of(known(tree, region))

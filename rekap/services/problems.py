@@ -1,12 +1,11 @@
 """Lists of the problem TPS below a region: flagged by a rule, where sources disagree, whose kelurahan recap
-differs, with no result yet, or corrected. Read from the projection; sorted and filtered as asked."""
+differs, with no result yet, or corrected. Read from the projection; sorted and filtered as asked. How many
+each list holds comes from the read model, for the links of every region page."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from rekap.domain.errors import NotFound
 from rekap.domain.regions import is_within, level_of
@@ -15,6 +14,7 @@ from rekap.services.read_model import ReadModel
 from rekap.services.recaps import Recaps
 from rekap.services.regions import known
 from rekap.store import recaps as stored
+from rekap.store import results as stored_results
 from rekap.store.db import Database
 
 KINDS = ("flagged", "disputed", "recap", "missing", "corrected")
@@ -44,13 +44,43 @@ class Problems:
     def __init__(self, model: ReadModel, contests: Contests, recaps: Recaps, db: Database) -> None:
         self.model, self.contests, self.recaps, self.db = model, contests, recaps, db
 
-    def counts(self, contest_id: str, region: str) -> dict[str, int | None]:
-        """What the overview links show beside each list (None: counted only by opening the list)."""
-        t = self.model.totals(region, contest_id)
-        if t is None:
+    def counts(self, contest_id: str, region: str) -> dict[str, int]:
+        """How many TPS each list beside the overview holds, from the read model (no SQL: every region page
+        shows them); each equals the `total` of its list."""
+        within = self._within_scope(contest_id, region)
+        t = self.model.totals(within, contest_id) if within else None
+        if within is None or t is None:
             return dict.fromkeys(KINDS, 0)
-        return {"flagged": t.flagged, "disputed": t.disagreements, "missing": t.tps_total - t.tps_reported,
-                "recap": None, "corrected": None}  # fmt: skip
+        region = within
+        return {
+            "flagged": t.flagged,
+            "disputed": t.disagreements,
+            "recap": sum(self._reported(contest_id, code) for code in self._differing(contest_id, region)),
+            "missing": t.tps_total - t.tps_reported - t.held,  # a held result is in, though in no sum
+            "corrected": self.model.index.corrected(region, contest_id),
+        }
+
+    def _within_scope(self, contest_id: str, region: str) -> str | None:
+        """The region whose TPS a list holds: `region`, or the contest's scope for a region above it."""
+        scope = self.contests.contest(contest_id).scope
+        if is_within(region, scope):
+            return region
+        return scope if is_within(scope, region) else None
+
+    def _reported(self, contest_id: str, kelurahan: str) -> int:
+        t = self.model.totals(kelurahan, contest_id)
+        return t.tps_reported + t.held if t is not None else 0
+
+    def _differing(self, contest_id: str, region: str) -> dict[str, str]:
+        """Every kelurahan within `region` whose recap differs from the sum of its TPS, with how."""
+        out = {}
+        for r in self.model.recaps_of(contest_id):
+            code = r.region
+            if r.result is not None and level_of(code) == 4 and is_within(code, region):
+                diffs = self.recaps.view(contest_id, code).differences
+                if diffs:
+                    out[code] = ", ".join(f"{d.count} {d.from_real:+d}" for d in diffs)
+        return out
 
     def listed(self, contest_id: str, region: str, kind: str, sort: str = "code", desc: bool = False, q: str = "",
              limit: int | None = LIMIT) -> ProblemList:  # fmt: skip
@@ -69,6 +99,10 @@ class Problems:
 
     def _rows(self, contest_id: str, region: str, kind: str) -> list[ProblemRow]:
         names = self.model.structure.tree.regions
+        within = self._within_scope(contest_id, region)
+        if within is None:
+            return []
+        region = within
 
         def row(tps: str, detail: str, at: str) -> ProblemRow:
             kel = tps.rsplit("-", 1)[0]
@@ -78,26 +112,16 @@ class Problems:
             if kind == "missing":
                 have = {a.tps for a in stored.accepted_under(conn, region, contest_id)}
                 return [row(x.code, "", "") for x in stored.tps_under(conn, region) if x.code not in have]
+            if kind == "disputed":  # with an accepted result or not (two witnesses may disagree before the officer)
+                codes = self.model.index.disputed(region, contest_id)
+                sources = stored_results.sources_of(conn, contest_id, codes)
+                return [row(c, " ≠ ".join(sources[c][0]), sources[c][1]) for c in codes if c in sources]
             accepted = stored.accepted_under(conn, region, contest_id)
         if kind == "flagged":
             return [row(a.tps, _rules(a.findings), a.at) for a in accepted if a.findings != "[]"]
-        if kind == "disputed":
-            return [row(a.tps, a.source, a.at) for a in accepted if a.disagreement]
         if kind == "corrected":
             return [row(a.tps, a.source, a.at) for a in accepted if a.source == "correction"]
-        return self._recap_rows(contest_id, region, accepted, row)
-
-    def _recap_rows(
-        self, contest_id: str, region: str, accepted: list[Any], row: Callable[[str, str, str], ProblemRow]
-    ) -> list[ProblemRow]:
-        """The TPS of every kelurahan below whose recap differs from the sum of its TPS."""
-        differing: dict[str, str] = {}
-        for r in self.model.recaps_of(contest_id):
-            code = r.region
-            if level_of(code) == 4 and is_within(code, region):
-                diffs = self.recaps.view(contest_id, code).differences
-                if diffs:
-                    differing[code] = ", ".join(f"{d.count} {d.from_real:+d}" for d in diffs)
+        differing = self._differing(contest_id, region)
         return [row(a.tps, differing[k], a.at) for a in accepted if (k := a.tps.rsplit("-", 1)[0]) in differing]
 
 

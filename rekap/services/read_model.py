@@ -18,6 +18,7 @@ from rekap.domain.regions import NATION, NATION_NAME, Region, is_within, path_of
 from rekap.domain.tps import Tps
 from rekap.log.commits import Committed
 from rekap.log.writer import LogWriter
+from rekap.services.tps_index import TpsIndex
 
 #: Entry kinds that change names, the tree or the contests (results and tokens change none of them).
 TREE_KINDS = frozenset({"regions.imported", "election.defined", "schedule.set"})
@@ -76,6 +77,7 @@ class ReadModel:
         self._structure: Structure | None = None
         self._tps_seq: dict[str, int] = {}
         self._recaps: dict[tuple[str, str], Recap] = {}
+        self._index = TpsIndex()
         self.seq = 0  # the last committed entry folded in
 
     @property
@@ -100,6 +102,12 @@ class ReadModel:
         self.structure  # noqa: B018
         return [r for (_, c), r in self._recaps.items() if c == contest]
 
+    @property
+    def index(self) -> TpsIndex:
+        """Corrections, disputes and sources of the TPS, committed (rekap/services/tps_index.py)."""
+        self.structure  # noqa: B018 - loads the read model on first use
+        return self._index
+
     def region_version(self, region: str, contest: str) -> tuple[int, int]:
         """What any answer about a region's totals depends on: its own totals row (every change below it passes
         through that row; 0: nothing counted there yet) and names, TPS, contests and streams (the structure).
@@ -123,6 +131,7 @@ class ReadModel:
         self._totals = {k: t.copy() for k, t in state.totals.items()}
         self._tps_seq = dict(state.tps_seq)
         self._recaps = {k: _recap_copy(r) for k, r in state.recaps.items()}
+        self._index.load(state)
         self.seq = state.seq
         self._structure = _structure_of(state)
 
@@ -144,6 +153,7 @@ class ReadModel:
             self._recaps[key] = _recap_copy(state.recaps[key])
         for tps, _contest in event.submitted:
             self._tps_seq[tps] = state.tps_seq.get(tps, 0)
+        self._index.heard(state, event)
         if TREE_KINDS.intersection(event.kinds):
             self._structure = _structure_of(state)
         elif state.structure_seq != self._structure.seq:

@@ -8,9 +8,11 @@ region or of one of its children: a C1 drops the few along its path, and nothing
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
+from rekap.domain.contest import Contest
 from rekap.domain.errors import PhotoMissing
 from rekap.domain.fold import Recap, Totals
 from rekap.domain.log import Entry
@@ -29,7 +31,7 @@ from rekap.log.commands import Command
 from rekap.log.commits import Committed
 from rekap.log.writer import LogWriter
 from rekap.services.contests import Contests
-from rekap.services.read_model import ReadModel
+from rekap.services.read_model import ReadModel, RegionTree
 from rekap.services.regions import known
 from rekap.services.views import RegionRef
 from rekap.store import photos as stored_photos
@@ -115,6 +117,57 @@ def _recap_view(
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class RecapReads:
+    """What a recap's comparison reads, in one contest: the committed read model, or one snapshot of the store
+    (`rekap publish`, which never folds the log)."""
+
+    tree: RegionTree
+    contest: Contest
+    recap: Callable[[str], Recap | None]
+    totals: Callable[[str], Totals | None]
+    changed_after: Callable[[str, int], list[str]]  # TPS within a region whose result was logged after a seq
+
+
+def recap_view(reads: RecapReads, code: str) -> RecapView:
+    """A region's recap compared with the sum of its children and with the real count."""
+    ref = RegionRef.of(known(reads.tree, code))
+    recap = reads.recap(code) or Recap(code, reads.contest.id)
+    if recap.result is None:
+        return _recap_view(ref, reads.contest.id, recap, [], [])
+    real = Figures.of_totals(reads.totals(code))
+    diffs = compare(reads.contest.numbers, Figures.of_result(recap.result), real, _children(reads, code))
+    changed = reads.changed_after(code, recap.signed_seq) if recap.signed_seq else []
+    return _recap_view(ref, reads.contest.id, recap, [_difference(reads.tree, d) for d in diffs], changed)
+
+
+def _children(reads: RecapReads, code: str) -> list[Child]:
+    if reads.tree.regions[code].level >= 4:
+        return []
+    out = []
+    for kid in reads.tree.shown_children(code, reads.contest.scope):
+        t = reads.totals(kid)
+        r = reads.recap(kid)
+        figures = Figures.of_result(r.result) if r is not None and r.result is not None else None
+        real = Figures.of_totals(t)
+        changed: tuple[str, ...] = ()
+        if r is not None and r.signed_seq and figures != real:
+            changed = tuple(reads.changed_after(kid, r.signed_seq))
+        incomplete = t is None or t.tps_reported < t.tps_total
+        out.append(Child(kid, real, figures, r.signed_seq if r else 0, incomplete, changed))
+    return out
+
+
+def _difference(tree: RegionTree, d: Difference) -> DifferenceView:
+    def explained(e: Explained) -> ExplainedView:
+        return ExplainedView(RegionRef.of(tree.regions[e.child]), e.votes, list(e.changed_tps))
+
+    return DifferenceView(
+        d.count, d.recap, d.children, d.real, d.at_this_tier, d.from_real,
+        [explained(e) for e in d.explained_by], [RegionRef.of(tree.regions[c]) for c in d.incomplete],
+    )  # fmt: skip
+
+
 class Recaps:
     def __init__(self, writer: LogWriter, model: ReadModel, contests: Contests, db: Database) -> None:
         self.writer, self.model, self.contests, self.db = writer, model, contests, db
@@ -174,49 +227,16 @@ class Recaps:
 
     def _view(self, contest_id: str, code: str) -> RecapView:
         contest = self.contests.contest(contest_id)
-        tree = self.model.structure.tree
-        ref = RegionRef.of(known(tree, code))
-        recap = self.model.recap(code, contest_id) or Recap(code, contest_id)
-        if recap.result is None:
-            return _recap_view(ref, contest_id, recap, [], [])
-        children = self._children(contest_id, code)
-        real = Figures.of_totals(self.model.totals(code, contest_id))
-        diffs = compare(contest.numbers, Figures.of_result(recap.result), real, children)
-        changed: list[str] = []
-        if recap.signed_seq:
+
+        def changed_after(region: str, seq: int) -> list[str]:
             with self.db.reader.connect() as conn:
-                changed = stored.changed_after(conn, code, contest_id, recap.signed_seq)
-        return _recap_view(ref, contest_id, recap, [self._difference(d) for d in diffs], changed)
+                return stored.changed_after(conn, region, contest_id, seq)
 
-    def _children(self, contest_id: str, code: str) -> list[Child]:
-        tree = self.model.structure.tree
-        if tree.regions[code].level >= 4:
-            return []
-        scope = self.contests.contest(contest_id).scope
-        out = []
-        for kid in tree.shown_children(code, scope):
-            t: Totals | None = self.model.totals(kid, contest_id)
-            r = self.model.recap(kid, contest_id)
-            figures = Figures.of_result(r.result) if r is not None and r.result is not None else None
-            real = Figures.of_totals(t)
-            changed: tuple[str, ...] = ()
-            if r is not None and r.signed_seq and figures != real:
-                with self.db.reader.connect() as conn:
-                    changed = tuple(stored.changed_after(conn, kid, contest_id, r.signed_seq))
-            incomplete = t is None or t.tps_reported < t.tps_total
-            out.append(Child(kid, real, figures, r.signed_seq if r else 0, incomplete, changed))
-        return out
-
-    def _difference(self, d: Difference) -> DifferenceView:
-        tree = self.model.structure.tree
-
-        def explained(e: Explained) -> ExplainedView:
-            return ExplainedView(RegionRef.of(tree.regions[e.child]), e.votes, list(e.changed_tps))
-
-        return DifferenceView(
-            d.count, d.recap, d.children, d.real, d.at_this_tier, d.from_real,
-            [explained(e) for e in d.explained_by], [RegionRef.of(tree.regions[c]) for c in d.incomplete],
+        reads = RecapReads(
+            self.model.structure.tree, contest, lambda c: self.model.recap(c, contest_id),
+            lambda c: self.model.totals(c, contest_id), changed_after,
         )  # fmt: skip
+        return recap_view(reads, code)
 
     def progress(self, contest_id: str, code: str, streams: dict[str, str]) -> RecapProgress:
         """The recap status of each child of a region (and of the region itself first)."""

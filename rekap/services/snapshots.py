@@ -2,12 +2,13 @@
 
 Layout under the target (a directory or an S3 bucket/prefix):
     totals/<contest>/<region>/<last_seq>.json   TotalsOut, as the API serves it; never changes again
-    versions/<version>.json                      which totals files that version added
+    recaps/<contest>/<region>/<version>.json    a region's recap and its children's (services/recap_snapshots.py)
+    versions/<version>.json                      which totals and recap files that version added
     current.json                                 the small pointer: version (= log seq), contests, roots
 
 A totals file is named by its own `last_seq`, and each file lists its children with theirs, so a reader
 goes from current.json down the tree and every file but the pointer can be cached forever. A publish
-writes only the totals whose `last_seq` is newer than the version in the pointer, then the pointer last.
+writes only the totals (and recaps) newer than the version in the pointer, then the pointer last.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from rekap.services.checkpoints import Signer, keep
 from rekap.services.contests import Contests
 from rekap.services.read_model import RegionTree
 from rekap.services.real_count import totals_view
+from rekap.services.recap_snapshots import recap_files
 from rekap.services.views import json_of, python_of
 from rekap.store import contests as stored_contests
 from rekap.store import log_table
@@ -126,7 +128,8 @@ def open_sink(target: str, endpoint_url: str | None = None) -> Sink:
 class Published:
     version: int
     previous: int
-    files: int
+    files: int  # totals files written
+    recap_files: int = 0
 
 
 def _contest_files(
@@ -179,22 +182,29 @@ class Publisher:
             tree = RegionTree(stored_regions.all_regions(conn))
             contests = {c.id: c for c in stored_contests.all_contests(conn)}
             views = {v.id: v for v in self.contests.stored()}
-            written = 0
+            written = recaps_written = 0
             roots: dict[str, Any] = {}
             manifest: dict[str, dict[str, int]] = {}
+            recap_manifest: dict[str, dict[str, int]] = {}
             for i, contest in enumerate(contests.values()):
                 files = _contest_files(conn, tree, contest, since, self.simulated)
                 sink.write([(k, data) for k, data, _ in files], IMMUTABLE)
                 written += len(files)
                 manifest[contest.id] = {k.split("/")[2]: seq for k, _, seq in files}
+                recaps = recap_files(conn, tree, contest, since)
+                sink.write(recaps.files, IMMUTABLE)
+                recaps_written += len(recaps.files)
+                recap_manifest[contest.id] = recaps.versions
                 root = stored_totals.of_regions(conn, contest.id, [contest.scope]).get(contest.scope)
                 roots[contest.id] = python_of(views[contest.id]) | {
-                    "root": totals_key(contest.id, contest.scope, root.last_seq) if root else None
+                    "root": totals_key(contest.id, contest.scope, root.last_seq) if root else None,
+                    "recap": recaps.root,
                 }
                 if progress:
                     progress(i + 1, len(contests))
         version = {"version": head_seq, "previous": since, "head_hash": head_hash, "published_at": now_iso()}
-        sink.write([(f"versions/{head_seq}.json", json.dumps(version | {"totals": manifest}).encode())], IMMUTABLE)
+        added = {"totals": manifest, "recaps": recap_manifest}
+        sink.write([(f"versions/{head_seq}.json", json.dumps(version | added).encode())], IMMUTABLE)
         if self.signer is not None and self.signer.available:
             cp = self.signer.sign(head_seq, head_hash)
             sink.write([(f"checkpoints/{head_seq}.json", cp.to_json())], IMMUTABLE)
@@ -202,4 +212,4 @@ class Publisher:
             if self.kept is not None:
                 keep(self.kept, cp)
         sink.write([(POINTER, json.dumps(version | {"contests": roots}, ensure_ascii=False).encode())], SHORT)
-        return Published(head_seq, since, written)
+        return Published(head_seq, since, written, recaps_written)

@@ -59,6 +59,8 @@ class VerifyReport:
     broken_seq: int | None = None
     broken_reason: str | None = None
     findings_mismatches: list[int] = field(default_factory=list)  # result entries whose findings break their rules
+    #: recap entries whose recorded findings or differences are not what the log makes, each said in a line
+    recap_mismatches: list[str] = field(default_factory=list)
     rules_unknown: set[int] = field(default_factory=set)  # rules versions newer than this verifier knows
     photos_checked: int = 0
     photos_bad: list[str] = field(default_factory=list)
@@ -84,6 +86,7 @@ class VerifyReport:
         return (
             self.broken_seq is None
             and not self.findings_mismatches
+            and not self.recap_mismatches
             and not self.photos_bad
             and not self.photos_missing
             and not self.totals_mismatches
@@ -113,8 +116,9 @@ def _recheck(state: State, e: Entry, report: VerifyReport) -> None:
 
 def _recheck_recap(state: State, e: Entry, before: list[dict[str, object]] | None, report: VerifyReport) -> None:
     """A recap's recorded findings must be what its rules find; a sign-off's recorded differences must be what
-    the log said when it was signed."""
+    the log said when it was signed (figures forged consistently with their rules change those)."""
     p = e.payload
+    which = f"entry {e.seq} ({e.kind}) of the recap of {p['region']} in {p['contest']}"
     if e.kind == "recap.entered":
         version = int(p.get("rules", 1))
         if not known_version(version):
@@ -122,9 +126,15 @@ def _recheck_recap(state: State, e: Entry, before: list[dict[str, object]] | Non
             return
         found = recap_findings(state, p["region"], p["contest"], Result.from_payload(p["result"]), version)
         if found != tuple(Finding(**f) for f in p["findings"]):
-            report.findings_mismatches.append(e.seq)
+            report.recap_mismatches.append(f"{which}: its findings are not what the rules of its version find")
     elif e.kind == "recap.signed_off" and before is not None and before != p["differences"]:
-        report.findings_mismatches.append(e.seq)
+        report.recap_mismatches.append(
+            f"{which}: it records differences {_said(p['differences'])}, the log made {_said(before)} then"
+        )
+
+
+def _said(differences: list[dict[str, object]]) -> str:
+    return ", ".join(f"{d['count']} {int(str(d['recap'])) - int(str(d['real'])):+d}" for d in differences) or "none"
 
 
 def _differences_before(state: State, e: Entry) -> list[dict[str, object]] | None:

@@ -202,7 +202,7 @@ def recap_values(r: Recap) -> Row:
     return (
         r.region, r.contest, r.status, result, _list_text(r.photos), _list_text([f.to_payload() for f in r.findings]),
         r.source, r.entered_seq, r.entered_by, r.entered_at, r.started_at, r.signed_seq, r.signed_by, r.signed_at,
-        r.explanation, r.reopened_by, r.reopened_at, r.reason,
+        r.explanation, r.reopened_by, r.reopened_at, r.reason, r.entries[-1] if r.entries else 0,
     )  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""Reads behind the recap comparison and the problem lists: TPS of a region by what their accepted result says."""
+"""Reads behind the recap comparison and the problem lists: TPS of a region by what their accepted result says,
+and the stored recaps (for a process that never folds the log: `rekap publish`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
+from rekap.domain.fold import Recap
 from rekap.domain.regions import NATION, level_of
+from rekap.domain.result import Result
+from rekap.domain.rules import Finding
+from rekap.store import codec
 from rekap.store import tables as t
 
 
@@ -40,3 +45,17 @@ def tps_under(conn: Connection, region: str) -> list[Any]:
     c = t.tps.c
     q = select(c.code, c.kelurahan, c.number, c.dpt).where(_tps_range(c.code, region)).order_by(c.code)
     return list(conn.execute(q))
+
+
+def recaps_of(conn: Connection, contest: str) -> dict[str, tuple[Recap, int]]:
+    """Every stored recap of a contest by region, with the seq of its last entry."""
+    out = {}
+    for r in conn.execute(select(t.recaps).where(t.recaps.c.contest == contest)):
+        recap = Recap(
+            r.region, r.contest, r.status, Result.from_payload(codec.loads(r.result)) if r.result else None,
+            tuple(codec.loads(r.photos)), tuple(Finding(**f) for f in codec.loads(r.findings)), r.source,
+            r.entered_seq, r.entered_by, r.entered_at, r.started_at, r.signed_seq, r.signed_by, r.signed_at,
+            r.explanation, r.reopened_by, r.reopened_at, r.reason,
+        )  # fmt: skip
+        out[r.region] = (recap, r.last_seq)
+    return out

@@ -185,6 +185,9 @@ def all_accepted(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(select(t.accepted).order_by(t.accepted.c.tps))]
 
 
+IN_LIST = 5000  # TPS codes per IN list
+
+
 def latest_by_source(conn: Connection, contest: str, region: str) -> dict[tuple[str, str], tuple[int, dict[str, Any]]]:
     """The latest result each source gave for each TPS within `region` (a code prefix; "ID": all), by (TPS, source
     label); a verified correction speaks for the officer, as in the fold. Values: (seq, result payload)."""
@@ -196,29 +199,41 @@ def latest_by_source(conn: Connection, contest: str, region: str) -> dict[tuple[
         q = q.where(s.tps.startswith(region + ".") | s.tps.startswith(region + "-"))
     out: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
     for r in conn.execute(q.order_by(s.seq)):
-        if r.verified:
-            label = "officer"
-        elif r.source_candidate is not None:
-            label = f"{r.source_kind}:{r.source_candidate}"
-        else:
-            label = f"{r.source_kind}:{r.source_name}" if r.source_name else r.source_kind
-        out[(r.tps, label)] = (r.seq, codec.loads(r.result))
+        out[(r.tps, label_of(r))] = (r.seq, codec.loads(r.result))
     return out
+
+
+def label_of(row: Any) -> str:
+    """A submission row's source as the fold labels it (a verified correction speaks for the officer)."""
+    if row.verified:
+        return "officer"
+    if row.source_candidate is not None:
+        return f"{row.source_kind}:{row.source_candidate}"
+    return f"{row.source_kind}:{row.source_name}" if row.source_name else str(row.source_kind)
 
 
 def source_labels(conn: Connection, contest: str) -> list[str]:
     """Every source label the contest's submissions carry (a verified correction counts as the officer's)."""
     s = t.submissions.c
     q = select(s.source_kind, s.source_candidate, s.source_name, s.verified).where(s.contest == contest).distinct()
-    labels = set()
-    for r in conn.execute(q):
-        if r.verified:
-            labels.add("officer")
-        elif r.source_candidate is not None:
-            labels.add(f"{r.source_kind}:{r.source_candidate}")
-        else:
-            labels.add(f"{r.source_kind}:{r.source_name}" if r.source_name else r.source_kind)
-    return sorted(labels)
+    return sorted({label_of(r) for r in conn.execute(q)})
+
+
+def sources_of(conn: Connection, contest: str, tps_codes: list[str]) -> dict[str, tuple[list[str], str]]:
+    """The sources that reported each of these TPS in a contest, and when the last of them did."""
+    s = t.submissions.c
+    labels: dict[str, list[str]] = {}
+    last: dict[str, str] = {}
+    for i in range(0, len(tps_codes), IN_LIST):
+        q = select(s.tps, s.source_kind, s.source_candidate, s.source_name, s.verified, s.at).where(
+            s.contest == contest, s.tps.in_(tps_codes[i : i + IN_LIST])
+        )
+        for r in conn.execute(q.order_by(s.seq)):
+            seen = labels.setdefault(r.tps, [])
+            if (label := label_of(r)) not in seen:
+                seen.append(label)
+            last[r.tps] = r.at
+    return {tps: (seen, last[tps]) for tps, seen in labels.items()}
 
 
 def accepted_within(conn: Connection, contest: str, region: str) -> dict[str, StoredAccepted]:

@@ -180,6 +180,7 @@ recaps = Table(
     Column("reopened_by", String(200), nullable=False),
     Column("reopened_at", String(32), nullable=False),
     Column("reason", Text, nullable=False),
+    Column("last_seq", BigInteger, nullable=False, server_default="0"),  # its last entry: versions snapshots
 )
 
 PROJECTIONS = (regions, tps, elections, contests, submissions, accepted, totals, streams, recaps)

@@ -1,9 +1,9 @@
 """Server-Sent Events at /api/v1/events: the live values of the pages readers have open, coalesced and diffed.
 
 One hub per event loop listens to every commit (other processes' too, through the follower).
-Commits only mark (region, contest) totals and TPS as touched; at most every MIN_GAP seconds the hub recomputes
-the touched topics once, whatever the number of readers, and sends each reader only the values that changed.
-A reader who (re)connects first gets all values of its topics.
+Commits only mark (region, contest) totals, recaps and TPS as touched; at most every MIN_GAP seconds the hub
+recomputes the touched topics once, whatever the number of readers, and sends each reader only the values that
+changed. A reader who (re)connects first gets all values of its topics.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from rekap.domain.errors import InvalidInput, RekapError
+from rekap.domain.regions import path_of
 from rekap.log.commits import Committed
 from rekap.web.deps import Services, services_of
 from rekap.web.pages import live
 from rekap.web.pages.i18n import DEFAULT_LANG, LANGS, locale
+from rekap.web.pages.recap_view import recap_live
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
 
@@ -33,14 +35,16 @@ MIN_GAP = 0.75
 HEARTBEAT = 15.0  # seconds; keeps proxies from closing an idle stream and finds readers who left
 MAX_TOPICS = 24
 _TOPIC = re.compile(
-    r"^(r:(?P<contest>[A-Za-z0-9_.-]{1,80}):(?P<region>ID|\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?)"
+    r"^((r|recap):(?P<contest>[A-Za-z0-9_.-]{1,80}):(?P<region>ID|\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?)"
     r"|t:(?P<tps>\d{2}\.\d{2}\.\d{2}\.\d{4}-\d{3,4}))$"
 )
 
 
 @dataclass(frozen=True)
 class Topic:
-    """A region page's values ("r:<contest>:<region>") or a TPS page, which reloads when it changes ("t:<tps>")."""
+    """A region page's values ("r:<contest>:<region>"), the fingerprints of a region's recap and of its children's
+    ("recap:<contest>:<region>": a page whose copy differs fetches itself again) or a TPS page, which reloads when
+    it changes ("t:<tps>")."""
 
     name: str
     lang: str
@@ -51,7 +55,10 @@ class Topic:
     def parse(cls, text: str, lang: str) -> Topic:
         m = _TOPIC.match(text)
         if not m:
-            raise InvalidInput(f"not a topic: {text!r}; use r:<contest>:<region> or t:<tps code>", field="topic")
+            raise InvalidInput(
+                f"not a topic: {text!r}; use r:<contest>:<region>, recap:<contest>:<region> or t:<tps code>",
+                field="topic",
+            )
         if m["tps"]:
             return cls(text, lang, code=m["tps"])
         return cls(text, lang, m["contest"], m["region"])
@@ -59,6 +66,10 @@ class Topic:
     @property
     def is_tps(self) -> bool:
         return self.name.startswith("t:")
+
+    @property
+    def is_recap(self) -> bool:
+        return self.name.startswith("recap:")
 
 
 @dataclass(eq=False)
@@ -105,6 +116,7 @@ class Hub:
         self._topics: dict[Topic, _TopicState] = {}
         self._lock = threading.Lock()  # guards what the writer thread hands over
         self._totals: set[tuple[str, str]] = set()
+        self._recaps: set[tuple[str, str]] = set()
         self._tps: set[str] = set()
         self._wake = asyncio.Event()
         self._unsubscribe = svc.subscribe(self._on_commit)
@@ -115,6 +127,10 @@ class Hub:
         with self._lock:
             self._totals |= event.totals
             self._tps.update(tps for tps, _ in event.accepted | event.submitted)
+            # a recap is compared with its children's and shows its children's: a step touches two tiers above;
+            # a C1 changes the totals of its whole path, so those topics are in event.totals already
+            self._recaps |= event.totals
+            self._recaps.update((code, contest) for region, contest in event.recaps for code in path_of(region)[:3])
         try:
             self.loop.call_soon_threadsafe(self._wake.set)
         except RuntimeError:  # the loop is closed: this server has stopped
@@ -157,14 +173,17 @@ class Hub:
         finally:
             self._unsubscribe()
 
-    def _touched(self, topic: Topic, totals: set[tuple[str, str]], tps: set[str]) -> bool:
-        return topic.code in tps if topic.is_tps else (topic.code, topic.contest) in totals
-
     async def _flush(self) -> None:
         with self._lock:
-            totals, tps = self._totals, self._tps
-            self._totals, self._tps = set(), set()
-        touched = {tp for tp in self._topics if self._touched(tp, totals, tps)}
+            totals, recaps, tps = self._totals, self._recaps, self._tps
+            self._totals, self._recaps, self._tps = set(), set(), set()
+
+        def touched_by(topic: Topic) -> bool:
+            if topic.is_tps:
+                return topic.code in tps
+            return (topic.code, topic.contest) in (recaps if topic.is_recap else totals)
+
+        touched = {tp for tp in self._topics if touched_by(tp)}
         due = [tp for tp, st in self._topics.items() if tp in touched or st.joining]
         if not due:
             return
@@ -192,7 +211,10 @@ class Hub:
         out = {}
         for topic in topics:
             try:
-                out[topic] = live.region_live(self.svc, topic.contest, topic.code, locale(topic.lang))
+                if topic.is_recap:
+                    out[topic] = recap_live(self.svc, topic.contest, topic.code)
+                else:
+                    out[topic] = live.region_live(self.svc, topic.contest, topic.code, locale(topic.lang))
             except RekapError:  # an unknown contest or region: its readers simply get nothing
                 continue
         return out
@@ -213,11 +235,14 @@ def hub_for(request: Request) -> Hub:
 @router.get("/events", include_in_schema=False)
 async def events(
     request: Request,
-    topic: Annotated[list[str], Query(description="r:<contest>:<region> or t:<tps code>; repeat for several")],
+    topic: Annotated[
+        list[str], Query(description="r:<contest>:<region>, recap:<contest>:<region> or t:<tps code>; repeat")
+    ],
     lang: Annotated[str, Query(max_length=5)] = DEFAULT_LANG,
 ) -> StreamingResponse:
     """Live updates of public pages as Server-Sent Events: `patch` carries the changed values of a region
-    page (`{topic, values}`), `reload` says a TPS page changed. At most about one update per second."""
+    page or the new fingerprints of a recap (`{topic, values}`), `reload` says a TPS page changed. At most about
+    one update per second."""
     lang = lang if lang in LANGS else DEFAULT_LANG
     if len(topic) > MAX_TOPICS:
         raise InvalidInput(f"at most {MAX_TOPICS} topics", field="topic")

@@ -80,3 +80,31 @@ def test_an_operator_signs_off_a_kecamatan_recap_explained_by_one_kelurahan(site
     refused = [e for e in tab.errors if "409" in e]
     assert len(refused) == 1
     tab.errors.remove(refused[0])
+
+
+def test_an_open_recap_follows_a_late_c1_and_the_plenaries_below_without_reload(site: Site, tab: Tab, tmp_path):
+    rekap, kecamatan = site.rekap, "31.71.03"  # Kemayoran
+    ppk = Operator("token:ppk", "operator", kecamatan)
+    rekap.recaps.enter(ppk, RecapFigures(kecamatan, CONTEST, _real(site, kecamatan)))
+    late = next(c for c in sorted(rekap.writer.state.tps) if c.startswith(kecamatan + ".")
+                and (c, CONTEST) not in rekap.writer.state.accepted)  # fmt: skip
+
+    page = tab.page
+    page.goto(f"{site.url}/c/{CONTEST}/r/{kecamatan}?lang=en")
+    expect(page.locator("[data-live-status]")).to_have_attribute("data-state", "on")
+    page.evaluate("window.stillHere = true")
+    expect(page.locator("#recap .badge.ok")).to_be_visible()  # the plenary's figures match the TPS so far
+    site.report(late)
+    expect(page.locator('#recap .diffs li[data-count="votes.2"]')).to_be_visible(timeout=3000)
+    expect(page.locator("#recap tr.differs").first).to_be_visible()
+    assert page.evaluate("window.stillHere") is True
+
+    page.goto(f"{site.url}/c/{CONTEST}/r/31.71/recap?lang=en")
+    expect(page.locator("[data-live-status]")).to_have_attribute("data-state", "on")
+    page.evaluate("window.stillHere = true")
+    status = page.locator('tr[data-region="31.71.04"] .rstatus')
+    expect(status).to_have_text("not started")
+    rekap.recaps.start(Operator("token:ppk", "operator", "31.71.04"), "31.71.04", CONTEST)
+    expect(status).to_have_text("in plenary", timeout=3000)
+    expect(page.locator(f'tr[data-region="{kecamatan}"] td.num')).to_have_text(re.compile(r"[1-9]"))
+    assert page.evaluate("window.stillHere") is True

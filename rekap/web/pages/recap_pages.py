@@ -9,13 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from rekap.services.problems import KINDS, ProblemList
+from rekap.services.problems import ProblemList
 from rekap.services.recaps import RecapProgress
 from rekap.services.views import python_of
-from rekap.web.deps import ProblemsDep, RecapsDep, Services, ServicesDep, etagged
+from rekap.web.deps import ProblemsDep, RecapsDep, ServicesDep, etagged
 from rekap.web.pages import downloads, views
 from rekap.web.pages.i18n import Locale
-from rekap.web.pages.recap_view import recap_rows
+from rekap.web.pages.recap_view import fingerprint, plenaries, recap_parts, recap_topic
 from rekap.web.pages.render import Crumb, cached, html, render
 from rekap.web.pages.routes import LocaleDep, pages_not_found
 
@@ -30,11 +30,6 @@ def _crumbs(page: views.RegionPage, loc: Locale, contest_id: str) -> list[Crumb]
     return [*links, Crumb(page.region.name, loc.href(f"/c/{contest_id}/r/{page.region.code}"))]
 
 
-def _progress(svc: Services, recaps: RecapsDep, contest_id: str, code: str) -> RecapProgress:
-    kids = [c.region.code for c in svc.real_count.totals(contest_id, code).children]
-    return recaps.progress(contest_id, code, svc.regions.streams_of(kids))
-
-
 def progress_table(p: RecapProgress) -> downloads.Table:
     header = ["code", "name", "status", "signed_at", "differences", "stream"]
     return header, [
@@ -43,8 +38,8 @@ def progress_table(p: RecapProgress) -> downloads.Table:
 
 
 @router.get(BASE + "/recap.csv")
-def recap_csv(request: Request, contest_id: str, region_code: str, svc: ServicesDep, recaps: RecapsDep) -> Response:
-    body = downloads.as_csv(progress_table(_progress(svc, recaps, contest_id, region_code)))
+def recap_csv(request: Request, contest_id: str, region_code: str, svc: ServicesDep) -> Response:
+    body = downloads.as_csv(progress_table(plenaries(svc, contest_id, region_code)))
     headers = {"Content-Disposition": f'attachment; filename="rekap-recap-{contest_id}-{region_code}.csv"'}
     return etagged(request, body, "text/csv; charset=utf-8", extra_headers=headers)
 
@@ -53,7 +48,7 @@ def recap_csv(request: Request, contest_id: str, region_code: str, svc: Services
 def recap_json(request: Request, contest_id: str, region_code: str, svc: ServicesDep, recaps: RecapsDep) -> Response:
     body = {
         "recap": python_of(recaps.view(contest_id, region_code)),
-        "children": python_of(_progress(svc, recaps, contest_id, region_code)),
+        "children": python_of(plenaries(svc, contest_id, region_code)),
     }
     return etagged(request, json.dumps(body, ensure_ascii=False).encode(), "application/json")
 
@@ -61,15 +56,16 @@ def recap_json(request: Request, contest_id: str, region_code: str, svc: Service
 @router.get(BASE + "/recap")
 @pages_not_found
 async def recap_progress(
-    request: Request, contest_id: str, region_code: str, svc: ServicesDep, recaps: RecapsDep, loc: LocaleDep
+    request: Request, contest_id: str, region_code: str, svc: ServicesDep, loc: LocaleDep
 ) -> Response:
     def build() -> bytes:
         page = views.region_page(svc, contest_id, region_code, loc)
+        progress, parts = plenaries(svc, contest_id, region_code), recap_parts(page, loc)
         return html(
-            request, loc, "recap_progress.html", page=page, progress=_progress(svc, recaps, contest_id, region_code),
-            recap_rows=recap_rows(page.contest, page.recap, loc) if page.recap else [],
+            request, loc, "recap_progress.html", page=page, progress=progress, plenaries_print=fingerprint(progress),
             crumb_links=_crumbs(page, loc, contest_id), search_contest=contest_id,
-            download_base=f"/c/{contest_id}/r/{region_code}/recap",
+            download_base=f"/c/{contest_id}/r/{region_code}/recap", topics=[recap_topic(contest_id, region_code)],
+            **parts,
         )  # fmt: skip
 
     body = await cached(request, svc.real_count.region_version(region_code, contest_id), build, svc.real_count.busy)
@@ -83,10 +79,11 @@ async def recap_enter(
 ) -> Response:
     def build() -> Response:
         page = views.region_page(svc, contest_id, region_code, loc)
+        parts = recap_parts(page, loc)
         return render(
             request, loc, "recap_enter.html", page=page, crumb_links=_crumbs(page, loc, contest_id),
-            recap_rows=recap_rows(page.contest, page.recap, loc) if page.recap else [], search_contest=contest_id,
-            fields=("valid", "invalid", "used", "unused", "damaged", "dpt", "dptb", "dpk", "voters"),
+            search_contest=contest_id, topics=[parts["recap_topic"]] if page.recap else [],
+            fields=("valid", "invalid", "used", "unused", "damaged", "dpt", "dptb", "dpk", "voters"), **parts,
         )  # fmt: skip
 
     return await run_in_threadpool(build)
@@ -133,7 +130,8 @@ async def problems_page(
         listed = _problems(problems, contest_id, region_code, kind, sort, desc, q, 2000)
         query = f"?sort={sort}&desc={'true' if desc else 'false'}&q={q}"
         return render(
-            request, loc, "problems.html", page=page, listed=listed, kinds=KINDS, kind=kind, sort=sort, desc=desc,
+            request, loc, "problems.html", page=page, listed=listed, counts=problems.counts(contest_id, region_code),
+            kind=kind, sort=sort, desc=desc,
             q=q, crumb_links=_crumbs(page, loc, contest_id), search_contest=contest_id,
             download_base=f"/c/{contest_id}/r/{region_code}/problems/{kind}", download_query=query,
         )  # fmt: skip

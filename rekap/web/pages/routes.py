@@ -17,7 +17,7 @@ from rekap.web.cache import Answer
 from rekap.web.deps import Services, ServicesDep, etagged
 from rekap.web.pages import downloads, info, views
 from rekap.web.pages.i18n import DEFAULT_LANG, Locale, locale
-from rekap.web.pages.recap_view import recap_rows
+from rekap.web.pages.recap_view import recap_parts
 from rekap.web.pages.render import Crumb, cached, html, mount_static, render, replace_query
 from rekap.web.pages.tps_view import tps_page
 
@@ -51,21 +51,22 @@ def pages_not_found(fn: Callable[..., Awaitable[Response]]) -> Callable[..., Awa
 async def _region(request: Request, svc: Services, loc: Locale, contest_id: str, code: str, map_mode: str) -> Response:
     def build() -> bytes:
         page = views.region_page(svc, contest_id, code, loc)
+        parts = recap_parts(page, loc)
         return html(
             request,
             loc,
             "region.html",
             page=page,
-            topics=[page.topic],
+            topics=[page.topic, parts["recap_topic"]] if page.recap else [page.topic],
             main_topic=page.topic,
             search_contest=contest_id,
             crumb_links=[Crumb(r.name, loc.href(f"/c/{contest_id}/r/{r.code}")) for r in page.crumbs],
             download_base=f"/c/{contest_id}/r/{code}",
             wall_href=loc.href(f"/wall/{contest_id}", regions=code),
             map_mode=map_mode,
-            recap_rows=recap_rows(page.contest, page.recap, loc) if page.recap else [],
             problem_counts=svc.problems.counts(contest_id, code) if svc.problems else {},
             stage=info.stage_now(svc) if code == page.contest.scope else None,
+            **parts,
         )
 
     version = svc.real_count.region_version(code, contest_id)

@@ -31,13 +31,19 @@
     el.classList.add("chg");
   }
 
+  // "key@data-swap" is the fingerprint of a part that changes shape (a recap and its differences): a part whose
+  // copy has another one is fetched again, until the page the server gives has caught up with it
+  const wanted = new Map(); // element id -> fingerprint
+
   function patch(topic, values, quiet) {
     const keys = index.get(topic);
     if (!keys) return;
     for (const [key, value] of Object.entries(values)) {
       const at = key.indexOf("@");
       for (const el of keys.get(key) || []) {
-        if (at >= 0) {
+        if (at >= 0 && key.slice(at + 1) === "data-swap") {
+          if (el.dataset.swap !== value) wanted.set(el.id, value);
+        } else if (at >= 0) {
           el.setAttribute(key.slice(at + 1), value);
         } else if (el.textContent !== value) {
           el.textContent = value;
@@ -45,6 +51,24 @@
         }
       }
     }
+    if (wanted.size) catchUp(0).catch(() => {});
+  }
+
+  let catching = false;
+  async function catchUp(tries) {
+    if (catching && !tries) return;
+    catching = true;
+    try {
+      await refresh();
+    } finally {
+      catching = false;
+    }
+    for (const [id, value] of wanted) {
+      const el = document.getElementById(id);
+      if (!el || el.dataset.swap === value) wanted.delete(id);
+    }
+    // a busy server may answer with a page a second old: ask again a little later
+    if (wanted.size && tries < 5) setTimeout(() => catchUp(tries + 1).catch(() => {}), 1000);
   }
 
   // A TPS page changes shape (new history rows, photos): fetch it again and swap the parts that differ.

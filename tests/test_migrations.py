@@ -59,7 +59,7 @@ def test_the_last_entry_of_recaps_logged_before_the_column_is_filled_in(db_url):
 
     db = connect(db_url)
     try:
-        command.downgrade(alembic_config(db), "0006")
+        command.downgrade(alembic_config(db), "0007")
         started = '{"contest":"c","region":"31.71"}'
         with db.writer.begin() as conn:
             conn.execute(

@@ -1,9 +1,9 @@
 """Each recap's last entry beside it, by which the static snapshots version its file; filled in from the log for
 recaps logged before.
 
-Revision ID: 0007_recap
-Revises: 0006
-Create Date: 2026-12-04 07:00:00
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-03 12:00:00
 """
 
 import json
@@ -11,8 +11,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_recap"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

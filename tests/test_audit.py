@@ -136,15 +136,16 @@ def test_an_export_made_before_a_rule_change_still_verifies(rekap, tmp_path, mon
     before = flagged_of(tmp_path / "exp")
     assert before[("31", CONTEST)] == 1
 
-    # a new version of the rules: capacity counts DPT alone, and the sum rule is dropped (ends at version 1)
+    # a new version of the rules: capacity counts DPT alone, and the sum rule is dropped (ends with this version)
+    now = rules.RULES_VERSION
     changed = []
     for r in rules.RULES:
         if r.id in ("C1-CAPACITY", "C1-SUM"):
-            r = rules.Rule(r.id, r.description, r.field, r.op, r.terms, r.severity, r.since, until=1)
+            r = rules.Rule(r.id, r.description, r.field, r.op, r.terms, r.severity, r.since, until=now)
         changed.append(r)
-    changed.append(rules.Rule("C1-CAPACITY", "voters ≤ DPT", "voters", "<=", ("dpt",), since=2))
+    changed.append(rules.Rule("C1-CAPACITY", "voters ≤ DPT", "voters", "<=", ("dpt",), since=now + 1))
     monkeypatch.setattr(rules, "RULES", tuple(changed))
-    monkeypatch.setattr(rules, "RULES_VERSION", 2)
+    monkeypatch.setattr(rules, "RULES_VERSION", now + 1)
 
     report = verify.verify_export(tmp_path / "exp")
     assert report.ok, report

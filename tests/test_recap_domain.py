@@ -233,3 +233,14 @@ def test_only_an_operator_above_reopens(scope, allowed):
     else:
         with pytest.raises(Forbidden):
             take(state, "reopen", who)
+
+
+def test_a_regions_honest_sums_break_no_rule_though_they_pass_one_tps_legal_maximum():
+    from rekap.domain.recap import recap_findings
+
+    state = counted([(140, 140)] * len(TPS))  # each TPS near its DPT: a kecamatan of four sums past 800 voters
+    kecamatan = real(state, KECAMATAN[0])
+    assert kecamatan.voters is not None and kecamatan.voters > 800
+    assert recap_findings(state, KECAMATAN[0], C, kecamatan) == ()
+    # an entry of rules version 2 recorded the TPS maximum against it; re-checked with its own version, it still does
+    assert {f.rule for f in recap_findings(state, KECAMATAN[0], C, kecamatan, version=2)} == {"C1-LEGAL-MAX"}

@@ -131,7 +131,7 @@ small = st.integers(min_value=-3, max_value=40)
 def test_the_fast_check_is_its_rules(a, b, valid, invalid, used, unused, damaged, dpt, dptb, dpk, voters, registered):
     r = Result({2: a, 3: b}, valid, invalid, used, unused, damaged, dpt, dptb, dpk, voters)
     facts = TpsFacts(dpt=registered)
-    every = tuple(f for rule in rules_of(rules.QUICK_VERSION) for f in rules._findings(rule, r, facts))
+    every = tuple(f for rule in rules_of(rules.RULES_VERSION) for f in rules._findings(rule, r, facts))
     assert quick_clean(r, facts) == (every == ())
     assert check(r, facts) == every
 
@@ -143,7 +143,7 @@ def test_the_fast_check_is_its_rules_with_the_bounds(a, b, valid, invalid, used,
                                                      voters, registered, permille, most):  # fmt: skip
     r = Result({2: a, 3: b}, valid, invalid, used, unused, damaged, dpt, dptb, dpk, voters)
     facts = TpsFacts(registered, permille, most)
-    every = tuple(f for rule in rules_of(rules.QUICK_VERSION) for f in rules._findings(rule, r, facts))
+    every = tuple(f for rule in rules_of(rules.RULES_VERSION) for f in rules._findings(rule, r, facts))
     assert quick_clean(r, facts) == (every == ())
     assert check(r, facts) == every
 

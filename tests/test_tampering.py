@@ -182,6 +182,7 @@ def five_more(payload):
     payload["result"]["votes"]["2"] += 1
 
 
+FORGED_FINDING = {"rule": "C1-SUM", "field": "valid", "expected": 1, "got": 2, "severity": "error"}
 RECAP_CASES = {
     "recap row edited": (lambda r: edit(r, update(t.recaps).values(status="entered", signed_seq=0)), "table recaps"),
     "recap figures re-hashed, rebuilt": (
@@ -189,7 +190,8 @@ RECAP_CASES = {
         f"recap of {RECAP_REGION}",
     ),
     "recap findings re-hashed, rebuilt": (
-        lambda r: (rehash_from(r, recap_seq(r, "recap.entered"), lambda p: p.update(findings=[])), r.rebuild()),
+        lambda r: (rehash_from(r, recap_seq(r, "recap.entered"), lambda p: p.update(findings=[FORGED_FINDING])),
+                   r.rebuild()),  # fmt: skip
         f"recap of {RECAP_REGION}",
     ),
     "sign-off differences re-hashed, rebuilt": (

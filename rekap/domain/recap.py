@@ -120,9 +120,12 @@ def plan_recap_started(state: State, region: str, contest: str, who: Operator) -
 def recap_findings(
     state: State, region: str, contest: str, result: Result, version: int | None = None
 ) -> tuple[Finding, ...]:
-    """The arithmetic rules on a D-form's totals; the register's DPT is the sum of the region's TPS."""
+    """The arithmetic rules on a D-form's totals; the register's DPT is the sum of the region's TPS, and (from
+    rules version 3) one TPS's legal maximum is no bound on a region's sums."""
     t = state.totals.get((region, contest))
-    return check(result, TpsFacts(dpt=t.dpt_total if t else 0), version)
+    version = rules.RULES_VERSION if version is None else version
+    facts = TpsFacts(dpt=t.dpt_total if t else 0) if version < 3 else TpsFacts(t.dpt_total if t else 0, max_voters=None)
+    return check(result, facts, version)
 
 
 def plan_recap_entered(state: State, fig: RecapFigures, who: Operator, source: str = "operator") -> Draft:

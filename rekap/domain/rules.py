@@ -20,6 +20,10 @@ operator confirms it (`result.confirmed`).
 
 Version 2 also knows counts a source did not give (None, issue 16): a rule whose field or terms are unknown is
 not checked — it neither passes nor fails — and the entry records its id among `unchecked`.
+
+Version 3 has the rules of version 2; what changed is what a region's D-form (a recap) is held to. Its totals are
+many TPS's, so the law's maximum of one TPS is no bound on them (version 2 flagged every kelurahan's D-form with
+C1-LEGAL-MAX); a region's facts have no legal maximum (`max_voters` None), and the rule does not apply to them.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from dataclasses import dataclass
 from rekap.domain.result import COUNT_FIELDS, Result
 
 #: the version new entries are checked with
-RULES_VERSION = 2
+RULES_VERSION = 3
 
 _OPS: dict[str, Callable[[int, int], bool]] = {"==": operator.eq, "<=": operator.le, ">=": operator.ge}
 
@@ -71,7 +75,7 @@ class TpsFacts:
 
     dpt: int | None  # voters in the register (DPT) of the TPS; None: not known
     reserve_permille: int = DEFAULT_RESERVE_PERMILLE
-    max_voters: int = DEFAULT_MAX_VOTERS
+    max_voters: int | None = DEFAULT_MAX_VOTERS  # None: no legal maximum applies (a region's sums, version 3)
 
     @property
     def reserve(self) -> int | None:
@@ -83,8 +87,10 @@ class TpsFacts:
         return None if self.dpt is None else self.dpt + reserve_of(self.dpt, self.reserve_permille)
 
     @property
-    def max_ballots(self) -> int:
+    def max_ballots(self) -> int | None:
         """The most ballots the law lets any TPS of the election have."""
+        if self.max_voters is None:
+            return None
         return self.max_voters + reserve_of(self.max_voters, self.reserve_permille)
 
 
@@ -215,7 +221,7 @@ def _checkable(rule: Rule, r: Result, facts: TpsFacts) -> bool:
 def check(r: Result, facts: TpsFacts, version: int | None = None) -> tuple[Finding, ...]:
     """Every finding of the rules of `version` (default: the current one) on one result."""
     version = RULES_VERSION if version is None else version
-    if version == QUICK_VERSION and quick_clean(r, facts):  # nearly every form: nothing to build
+    if version in QUICK_VERSIONS and quick_clean(r, facts):  # nearly every form: nothing to build
         return ()
     return tuple(f for rule in rules_of(version) for f in _findings(rule, r, facts))
 
@@ -228,15 +234,15 @@ def unchecked(r: Result, facts: TpsFacts, version: int | None = None) -> tuple[s
     return tuple(rule.id for rule in rules_of(version) if not _checkable(rule, r, facts))
 
 
-#: the version `quick_clean` restates; any other version is checked rule by rule
-QUICK_VERSION = 2
+#: the versions whose rules `quick_clean` restates (3 has 2's rules); any other is checked rule by rule
+QUICK_VERSIONS = (2, 3)
 
 
 def quick_clean(r: Result, facts: TpsFacts) -> bool:
-    """True only when no rule of QUICK_VERSION fires on a form whose counts are all known: the common case in a
+    """True only when no rule of QUICK_VERSIONS fires on a form whose counts are all known: the common case in a
     few comparisons. It restates those rules, so a property test holds it equal to them (tests/test_rules.py)."""
-    dpt = facts.dpt
-    if dpt is None:
+    dpt, max_ballots = facts.dpt, facts.max_ballots
+    if dpt is None or max_ballots is None:
         return False
     valid, invalid, used, unused, damaged, form_dpt, dptb, dpk, voters = r[1:]
     if valid is None or invalid is None or used is None or unused is None or damaged is None:
@@ -244,7 +250,7 @@ def quick_clean(r: Result, facts: TpsFacts) -> bool:
     if form_dpt is None or dptb is None or dpk is None or voters is None:
         return False
     reserve = -(-dpt * facts.reserve_permille // 1000)
-    ballots = min(dpt + reserve, facts.max_ballots)
+    ballots = min(dpt + reserve, max_ballots)
     total = 0
     for v in r.votes.values():
         if v < 0 or v > ballots:

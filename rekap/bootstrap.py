@@ -103,7 +103,6 @@ class Rekap:
         self.result_imports = ResultImports(self.writer)
         self.compare = SourceComparison(self.read_model, self.contests, db)
         self.imports = Imports(self.writer)
-        self.publisher = Publisher(db, self.contests, settings.simulated)
         self.recaps = Recaps(self.writer, self.read_model, self.contests, db)
         self.writer.feed.subscribe(self.recaps.heard)  # after the read model: comparisons read its totals
         self.recap_import = RecapImport(self.writer)

@@ -218,8 +218,12 @@ def test_a_volunteer_sends_photos_alone_and_a_witness_is_compared_not_accepted(a
     r = web.post("/api/v1/photo-reports", json=body, headers=headers)
     assert r.status_code == 422 and r.json()["type"] == "/problems/photo-missing"
     web.put(f"/api/v1/photos/{sha}", content=photo, headers={**headers, "Content-Type": "image/jpeg"})
+    web.get("/")  # the read model loaded
+    region, tps = app.read_model.region_version("31", CONTEST), app.read_model.tps_version(TPS)
     first = web.post("/api/v1/photo-reports", json=body, headers=headers)
     assert first.status_code == 201
+    # only the TPS's answers are new: a crowd of volunteers' photos leaves every other cached page as it is
+    assert app.read_model.region_version("31", CONTEST) == region and app.read_model.tps_version(TPS) != tps
     again = web.post("/api/v1/photo-reports", json=body, headers=headers)
     assert again.status_code == 200 and again.json()["seq"] == first.json()["seq"]
     with app.db.reader.connect() as conn:

@@ -123,3 +123,11 @@ def test_adding_totals_adds_every_count():
     assert a.votes == {1: 7, 2: 4} and (a.valid, a.flagged, a.disagreements) == (4, 1, 2)
     with pytest.raises(TypeError):
         Totals.of(nonsense=1)
+
+
+def test_who_may_act_changes_no_cached_page_but_a_new_stream_link_does(rekap):
+    region = rekap.read_model.region_version("31", CONTEST)
+    rekap.tokens.create("KPPS", "officer", "test")  # as 7,000 officers' activations in the morning would
+    assert rekap.read_model.region_version("31", CONTEST) == region
+    rekap.streams.set("31", "https://example.id/pleno", "test")
+    assert rekap.read_model.region_version("31", CONTEST) != region

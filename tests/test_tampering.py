@@ -191,7 +191,7 @@ RECAP_CASES = {
     ),
     "recap findings re-hashed, rebuilt": (
         lambda r: (rehash_from(r, recap_seq(r, "recap.entered"), lambda p: p.update(findings=[FORGED_FINDING])),
-                   r.rebuild()),  # fmt: skip
+                   r.rebuild()),
         f"recap of {RECAP_REGION}",
     ),
     "sign-off differences re-hashed, rebuilt": (

@@ -21,6 +21,7 @@ class Committed:
     accepted: frozenset[tuple[str, str]]  # (tps, contest) whose accepted result changed
     submitted: frozenset[tuple[str, str]] = frozenset()  # (tps, contest) with any new submission
     recaps: frozenset[tuple[str, str]] = frozenset()  # (region, contest) whose recap changed
+    photo_reports: frozenset[tuple[str, str]] = frozenset()  # (tps, contest) with photos sent without numbers
 
     @classmethod
     def of(cls, entries: list[Entry], changes: Changes) -> Committed:
@@ -32,6 +33,7 @@ class Committed:
             frozenset(changes.accepted),
             frozenset((s.tps, s.contest) for s in changes.submissions),
             frozenset(changes.recaps),
+            frozenset(changes.photo_reports),
         )
 
 

@@ -151,7 +151,7 @@ class ReadModel:
                 self._totals[key] = t.copy()
         for key in event.recaps:
             self._recaps[key] = _recap_copy(state.recaps[key])
-        for tps, _contest in event.submitted:
+        for tps, _contest in event.submitted | event.photo_reports:
             self._tps_seq[tps] = state.tps_seq.get(tps, 0)
         self._index.heard(state, event)
         if TREE_KINDS.intersection(event.kinds):

@@ -126,7 +126,7 @@ class Hub:
         # the writer thread: note what changed and wake the loop; never block a commit
         with self._lock:
             self._totals |= event.totals
-            self._tps.update(tps for tps, _ in event.accepted | event.submitted)
+            self._tps.update(tps for tps, _ in event.accepted | event.submitted | event.photo_reports)
             # a recap is compared with its children's and shows its children's: a step touches two tiers above;
             # a C1 changes the totals of its whole path, so those topics are in event.totals already
             self._recaps |= event.totals

@@ -53,7 +53,7 @@ HANDLERS: dict[str, Handler] = {
     "user.activated": people.user_activated,
     "user.deactivated": people.user_deactivated,
     "contest.locked": people.contest_locked,
-    "photos.reported": structure.nothing,  # waits for digitisation in the store's photo_reports
+    "photos.reported": results.photos_reported,
     "schedule.set": structure.schedule_set,
     "committees.imported": structure.committees_imported,
     "register.imported": structure.register_imported,
@@ -61,11 +61,22 @@ HANDLERS: dict[str, Handler] = {
 
 #: the kinds that change results rather than the layout of the election
 RESULT_KINDS = frozenset({"result.submitted", "result.confirmed"})
+#: the kinds that change what one TPS's page shows, or nothing public at all (who may act): a crowd of volunteers'
+#: photos or 7,000 officers activating their accounts in the morning must not make every cached page stale
+UNSEEN_BY_LAYOUT = RESULT_KINDS | {
+    "photos.reported",
+    "token.created",
+    "token.revoked",
+    "grants.given",
+    "grant.revoked",
+    "user.activated",
+    "user.deactivated",
+}
 
 
 def apply(state: State, entry: Entry) -> Changes:
     changes = HANDLERS[entry.kind](state, entry)
     state.seq, state.head = entry.seq, entry.hash
-    if entry.kind not in RESULT_KINDS:
+    if entry.kind not in UNSEEN_BY_LAYOUT:
         state.structure_seq = entry.seq
     return changes

@@ -146,3 +146,11 @@ def _add_result(t: Totals, r: Result, sign: int) -> None:
         t.voters_unknown += sign
     else:
         t.voters += sign * voters
+
+
+def photos_reported(state: State, entry: Entry) -> Changes:
+    """C1 photos sent without numbers: no total changes, only what the TPS's page shows (they wait in the store's
+    photo_reports for digitisation)."""
+    key = (entry.payload["tps"], entry.payload["contest"])
+    state.tps_seq[key[0]] = entry.seq
+    return Changes(photo_reports={key})

@@ -90,6 +90,7 @@ class Changes:
     totals: set[tuple[str, str]] = field(default_factory=set)
     streams: list[tuple[str, str]] = field(default_factory=list)
     recaps: set[tuple[str, str]] = field(default_factory=set)  # (region, contest) whose recap changed
+    photo_reports: set[tuple[str, str]] = field(default_factory=set)  # (tps, contest) with photos sent alone
 
     def merge(self, other: Changes) -> None:
         self.regions += other.regions
@@ -101,6 +102,7 @@ class Changes:
         self.totals |= other.totals
         self.streams += other.streams
         self.recaps |= other.recaps
+        self.photo_reports |= other.photo_reports
 
 
 #: the keys and the totals of the regions a result adds up to (see State.totals_on_path)

@@ -18,10 +18,12 @@ REPO = Path(__file__).resolve().parents[1]
 _READY = """
 import sys, time
 from rekap.bootstrap import Rekap
+from rekap.log.heap import settle_heap
 from rekap.settings import Settings
 r = Rekap.open(Settings.from_env(db=sys.argv[1], data_dir=sys.argv[2]), create=False)
 t = time.monotonic()
 r.writer.state; r.read_model.structure
+settle_heap()
 took = time.monotonic() - t
 if sys.argv[3] == "write":
     assert r.checkpoint()

@@ -23,6 +23,6 @@ def without_cycle_collection() -> Iterator[None]:
 def settle_heap() -> None:
     """After loading the fold: set what is in memory apart from the cyclic garbage collector, which would
     otherwise walk a national state's millions of objects (none in a cycle) at every full collection, a pause
-    of a good part of a second in the middle of serving."""
-    gc.collect()
+    of a good part of a second in the middle of serving. No collection first: it would walk them all once more
+    (seconds at national size, on every start) to free the little garbage of starting up."""
     gc.freeze()

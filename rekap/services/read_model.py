@@ -17,6 +17,7 @@ from rekap.domain.fold import Recap, State, Totals
 from rekap.domain.regions import NATION, NATION_NAME, Region, is_within, path_of
 from rekap.domain.tps import Tps
 from rekap.log.commits import Committed
+from rekap.log.heap import without_cycle_collection
 from rekap.log.writer import LogWriter
 from rekap.services.tps_index import TpsIndex
 
@@ -127,13 +128,15 @@ class ReadModel:
         return out
 
     def _load(self, state: State) -> None:
-        """Under the writer's lock, with no write in flight: the state is the committed one."""
-        self._totals = {k: t.copy() for k, t in state.totals.items()}
-        self._tps_seq = dict(state.tps_seq)
-        self._recaps = {k: _recap_copy(r) for k, r in state.recaps.items()}
-        self._index.load(state)
-        self.seq = state.seq
-        self._structure = _structure_of(state)
+        """Under the writer's lock, with no write in flight: the state is the committed one. Copied with the cyclic
+        collector off: just after a national state is loaded, each of its runs would walk millions of objects."""
+        with without_cycle_collection():
+            self._totals = {k: t.copy() for k, t in state.totals.items()}
+            self._tps_seq = dict(state.tps_seq)
+            self._recaps = {k: _recap_copy(r) for k, r in state.recaps.items()}
+            self._index.load(state)
+            self.seq = state.seq
+            self._structure = _structure_of(state)
 
     def heard(self, event: Committed) -> None:
         """A commit (on the writer's thread, still under its lock, right after the commit)."""

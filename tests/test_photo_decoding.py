@@ -40,8 +40,9 @@ def put(client, token, data, content_type="image/jpeg"):
                       headers={"Authorization": f"Bearer {token}", "Content-Type": content_type})
 
 
-def test_a_truncated_jpeg_is_refused_at_upload_not_at_every_view(client, officer_token):
-    whole = noisy_jpeg((800, 600))
+@pytest.mark.parametrize("size", [(200, 150), (800, 600)])  # checked on the event loop, and in a thread
+def test_a_truncated_jpeg_is_refused_at_upload_not_at_every_view(client, officer_token, size):
+    whole = noisy_jpeg(size)
     r = put(client, officer_token, whole[: len(whole) * 2 // 3])
     assert r.status_code == 422 and r.json()["type"] == "/problems/photo-not-an-image"
 

@@ -90,7 +90,7 @@ class Rekap:
         self.photos = Photos(db, self.files, settings.max_photo_bytes, settings.max_photo_pixels)
         self.submissions = Submissions(
             self.writer, db, settings.rejecting_sources, self.handoff, settings.photo_required_from,
-            self.photos.known,
+            self.photos.recorded_lately,
         )  # fmt: skip
         self.people = People(
             self.writer, db, self.clock, hasher(settings.argon2_memory_kib), settings.activation_code_days

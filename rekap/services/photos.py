@@ -9,7 +9,7 @@ import io
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -143,15 +143,10 @@ class Photos:
                 self._recent.popitem(last=False)
         self.copies.queue(hashes)
 
-    def known(self, hashes: list[str]) -> set[str]:
-        """Which of these photos were uploaded (to this process lately, or to any: the database)."""
+    def recorded_lately(self, hashes: Iterable[str]) -> set[str]:
+        """Which of these photos this process recorded lately (the rest may still be in the database)."""
         with self._recent_lock:
-            here = {h for h in hashes if h in self._recent}
-        rest = [h for h in hashes if h not in here]
-        if not rest:
-            return here
-        with self.db.reader.connect() as conn:
-            return here | stored.known(conn, rest)
+            return {h for h in hashes if h in self._recent}
 
     def _inspected(self, sha256: str, data: bytes, declared_type: str | None) -> PhotoInfo:
         """Size, hash and header: what the photo says it is, before any pixel is decoded."""

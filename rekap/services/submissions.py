@@ -71,10 +71,11 @@ class Submissions:
         rejecting: Iterable[str],
         handoff: WriterClient | None = None,
         photo_required: Iterable[str] = (),
-        photos_known: Callable[[list[str]], set[str]] | None = None,
+        photos_recorded: Callable[[Iterable[str]], set[str]] | None = None,
     ) -> None:
         self.writer, self.db = writer, db
-        self.photos_known = photos_known or self._photos_in_db  # which of these photos were uploaded
+        #: which of these photos this process recorded lately (no database read): a submission's come just after
+        self.photos_recorded = photos_recorded or (lambda _: set())
         self.rejecting = frozenset(rejecting)  # source kinds whose broken forms are refused, not flagged
         self.photo_required = frozenset(photo_required)  # source kinds that must send at least one photo
         self.handoff = handoff  # this machine's log writer, when another process writes
@@ -92,8 +93,9 @@ class Submissions:
         """`submit` for the event loop: handed to this machine's log writer if another process writes
         (`rekap serve --workers N`), else written here (see `write`)."""
         if self.handoff is not None:
-            if sub.photos:  # here, not in the one writer: this worker has most often just taken them itself
-                await asyncio.to_thread(self._check_photos, sub.photos)
+            rest = self._not_recorded_lately(sub.photos)  # checked here, not by the one writer
+            if rest:
+                await asyncio.to_thread(self._check_photos, rest)
             receipt = await self.handoff.call(token, sub, idempotency_key, True)
             if isinstance(receipt, Receipt):
                 return receipt
@@ -107,6 +109,7 @@ class Submissions:
         thread, the rest waits for the group commit without holding one. The machine's writer answers its
         workers' hand-offs with this (their photos checked by the worker)."""
         corrected = None
+        photos_checked = photos_checked or not self._not_recorded_lately(sub.photos)
         if (sub.photos and not photos_checked) or sub.corrects is not None:
             corrected = await asyncio.to_thread(self._corrected_key, sub, photos_checked)
         outcome = await asyncio.wrap_future(self.writer.submit(self._command(token, sub, idempotency_key, corrected)))
@@ -130,12 +133,14 @@ class Submissions:
         e = outcome.entry
         return Receipt(e.seq, e.hash, e.at, tps, contest, False, ())
 
-    def _photos_in_db(self, hashes: list[str]) -> set[str]:
-        with self.db.reader.connect() as conn:
-            return stored_photos.known(conn, hashes)
+    def _not_recorded_lately(self, photos: tuple[str, ...]) -> list[str]:
+        return sorted(set(photos) - self.photos_recorded(photos))
 
-    def _check_photos(self, photos: tuple[str, ...]) -> None:
-        missing = sorted(set(photos) - self.photos_known(list(photos)))
+    def _check_photos(self, photos: list[str]) -> None:
+        if not photos:
+            return
+        with self.db.reader.connect() as conn:
+            missing = sorted(set(photos) - stored_photos.known(conn, photos))
         if missing:
             raise PhotoMissing(f"upload photo {missing[0]} with PUT /api/v1/photos/{missing[0]} first", field="photos")
 
@@ -143,7 +148,7 @@ class Submissions:
         """What must be read before planning: that the photos were uploaded, and which TPS×contest a
         correction names."""
         if not photos_checked:
-            self._check_photos(sub.photos)
+            self._check_photos(self._not_recorded_lately(sub.photos))
         if sub.corrects is None:
             return None
         with self.db.reader.connect() as conn:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import struct
 import sys
 from typing import IO
@@ -31,6 +32,8 @@ def receive(src: IO[bytes]) -> bytes | None:
 
 def main() -> None:
     os.nice(19)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for its parent, which ends it by closing the pipe
+    # here, not at the top: the parent imports this module (for the framing) while it imports photos
     from rekap.domain.errors import RekapError
     from rekap.services.photos import public_copies
 
@@ -39,7 +42,10 @@ def main() -> None:
             copies: dict[str, bytes] | None = public_copies(data)
         except RekapError:
             copies = None
-        send(sys.stdout.buffer, pickle.dumps(copies))
+        try:
+            send(sys.stdout.buffer, pickle.dumps(copies))
+        except BrokenPipeError:
+            return  # the parent stopped while this photo was being made
 
 
 if __name__ == "__main__":

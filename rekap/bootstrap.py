@@ -53,7 +53,7 @@ from rekap.services.tps_results import TpsResults
 from rekap.settings import Settings
 from rekap.store.async_reads import AsyncReads
 from rekap.store.db import Database, connect, is_initialised, migrate
-from rekap.store.photo_files import PhotoFiles
+from rekap.store.photo_files import open_photo_store
 from rekap.web import serving
 from rekap.web.app import create_app
 from rekap.web.deps import Services
@@ -72,7 +72,7 @@ class Rekap:
         self.clock = clock or (lambda: int(time.time()))
         self.checkpoints = Checkpoints(settings.fold_checkpoint_dir) if settings.checkpoint_seconds > 0 else None
         self.writer = LogWriter(db, self.checkpoints)
-        self.files = PhotoFiles(settings.photo_dir)
+        self.files = open_photo_store(settings.photo_target, settings.s3_endpoint_url)
         self.read_model = ReadModel(self.writer)
         self.tokens = Tokens(self.writer, db)
         # the read model first: listeners that read it after a commit (live pages) then see the new numbers
@@ -88,16 +88,17 @@ class Rekap:
         self.tps = TpsResults(self.read_model, db, self.async_reads, settings.simulated)
         self.signer = Signer(settings.checkpoint_key_file)
         self.public_log = PublicLog(db, self.signer)
+        self.photos = Photos(db, self.files, settings.max_photo_bytes, settings.max_photo_pixels)
         self.submissions = Submissions(
-            self.writer, db, settings.rejecting_sources, self.handoff, settings.photo_required_from
-        )
+            self.writer, db, settings.rejecting_sources, self.handoff, settings.photo_required_from,
+            self.photos.recorded_lately,
+        )  # fmt: skip
         self.people = People(
             self.writer, db, self.clock, hasher(settings.argon2_memory_kib), settings.activation_code_days
         )
         self.sessions = Sessions(
             db, self.people, self.clock, settings.session_idle_seconds, settings.session_absolute_seconds
         )
-        self.photos = Photos(db, self.files, settings.max_photo_bytes, settings.max_photo_pixels)
         self.streams = Streams(self.writer)
         self.confirmations = Confirmations(self.writer, db)
         self.result_imports = ResultImports(self.writer)
@@ -134,6 +135,7 @@ class Rekap:
         return cls(settings, db, clock)
 
     def close(self) -> None:
+        self.photos.stop()
         self.db.dispose()
 
     # --- serving ------------------------------------------------------------------------------------------
@@ -179,6 +181,7 @@ class Rekap:
         self._sweeper.start()
         if self.handoff is None:  # a worker of `rekap serve --workers N` starts from its writer's checkpoints
             self._checkpointing()
+            self.photos.resume()  # and leaves the copies its writer did not make to it
 
     def checkpoint(self) -> bool:
         """Write a checkpoint of the fold now, if it moved since the last one; whether one was written."""
@@ -233,9 +236,12 @@ class Rekap:
                 "REKAP_DATABASE_URL": self.settings.db_url,
                 "REKAP_DATA_DIR": str(self.settings.data_dir),
                 "REKAP_WRITER_SOCKET": str(server.path),
+                "REKAP_PHOTO_STORE": self.settings.photo_store,
+                "REKAP_S3_ENDPOINT_URL": self.settings.s3_endpoint_url or "",
             }
             timeouts = (self.settings.header_timeout, self.settings.idle_timeout)
             self._checkpointing()
+            self.photos.resume()
             try:
                 serving.Workers(factory, sockets, env, timeouts, nice).run()
             finally:

@@ -59,6 +59,10 @@ class Settings:
     #: seconds a connection may take to send its request headers, or stay idle between requests (keep-alive)
     header_timeout: int = 10
     idle_timeout: int = 5
+    #: where photos are kept: "" (the data dir's photos/), another directory, or s3://bucket/prefix
+    photo_store: str = ""
+    #: an S3-compatible endpoint (MinIO, Ceph, …) for s3:// photo stores; credentials as for the AWS CLI
+    s3_endpoint_url: str | None = None
     #: the Ed25519 key that signs checkpoints of the log head; outside the database (default: in the data dir)
     checkpoint_key: Path | None = None
 
@@ -82,6 +86,11 @@ class Settings:
     @property
     def photo_dir(self) -> Path:
         return self.data_dir / "photos"
+
+    @property
+    def photo_target(self) -> str | Path:
+        """s3://bucket/prefix or the directory of this instance's photos."""
+        return self.photo_store or self.photo_dir
 
     @classmethod
     def from_env(
@@ -120,6 +129,8 @@ class Settings:
             header_timeout=int(env.get("REKAP_HEADER_TIMEOUT", 10)),
             idle_timeout=int(env.get("REKAP_IDLE_TIMEOUT", 5)),
             checkpoint_key=Path(env["REKAP_CHECKPOINT_KEY"]) if env.get("REKAP_CHECKPOINT_KEY") else None,
+            photo_store=env.get("REKAP_PHOTO_STORE", "").strip(),
+            s3_endpoint_url=env.get("REKAP_S3_ENDPOINT_URL") or None,
         )
 
     @property

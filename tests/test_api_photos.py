@@ -4,7 +4,7 @@ import hashlib
 import io
 
 import pytest
-from conftest import CONTEST, TPS, clean_result
+from conftest import CONTEST, EVERY_PHOTO_STORE, TPS, clean_result
 from PIL import Image
 
 
@@ -27,6 +27,7 @@ def put(client, token, data, sha=None, content_type="image/jpeg"):
     return client.put(f"/api/v1/photos/{sha}", content=data, headers=headers)
 
 
+@EVERY_PHOTO_STORE
 def test_upload_is_idempotent(client, officer_token):
     data = image_bytes()
     first, again = put(client, officer_token, data), put(client, officer_token, data)
@@ -35,6 +36,7 @@ def test_upload_is_idempotent(client, officer_token):
     assert first.json()["media_type"] == "image/jpeg" and first.json()["width"] == 64
 
 
+@EVERY_PHOTO_STORE
 @pytest.mark.parametrize(("fmt", "media"), [("PNG", "image/png"), ("WEBP", "image/webp")])
 def test_png_and_webp_accepted(client, officer_token, fmt, media):
     r = put(client, officer_token, image_bytes(fmt), content_type=media)
@@ -77,6 +79,7 @@ def test_decompression_bomb_is_rejected_before_decoding(client, officer_token):
     assert r.status_code == 422 and r.json()["type"] == "/problems/photo-too-many-pixels"
 
 
+@EVERY_PHOTO_STORE
 def test_public_copy_is_reencoded_without_exif(client, officer_token):
     data = image_bytes(exif=True, size=(800, 600))
     assert b"secret-software" in data
@@ -90,11 +93,13 @@ def test_public_copy_is_reencoded_without_exif(client, officer_token):
     assert max(Image.open(io.BytesIO(thumb.content)).size) == 320
 
 
+@EVERY_PHOTO_STORE
 def test_unknown_photo_is_404(client):
     r = client.get(f"/api/v1/photos/{'a' * 64}")
     assert r.status_code == 404 and r.json()["type"] == "/problems/not-found"
 
 
+@EVERY_PHOTO_STORE
 def test_submission_with_uploaded_photo_lists_it(client, officer_token):
     sha = put(client, officer_token, image_bytes()).json()["sha256"]
     r = client.post("/api/v1/submissions", json={"tps": TPS, "contest": CONTEST, "result": clean_result(),

@@ -2,7 +2,6 @@
 
 import json
 
-import pytest
 from conftest import CONTEST, TPS, clean_result
 from recap_story import KECAMATAN, KEL_A, KEL_B, auth, d_form_photo, recap_body, report_tps, url
 from typer.testing import CliRunner
@@ -87,26 +86,11 @@ def test_publish_command_writes_a_directory(client, rekap, officer_token, tmp_pa
     assert "nothing written" in CliRunner().invoke(cli, args).output
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-def test_publish_to_s3(client, rekap, officer_token, s3_endpoint, monkeypatch):
+def test_publish_to_s3(client, rekap, officer_token, s3_endpoint, s3_bucket):
     import boto3
 
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "test")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    bucket = f"rekap-{rekap.db.url.split(':')[0].split('+')[0]}"
+    bucket = s3_bucket
     s3 = boto3.client("s3", endpoint_url=s3_endpoint)
-    s3.create_bucket(Bucket=bucket)
     submit(client, officer_token)
     sink = snapshots.open_sink(f"s3://{bucket}/pemilu", endpoint_url=s3_endpoint)
     first = rekap.publisher.publish(sink)

@@ -4,7 +4,7 @@ or the photo directory, each caught by `rekap verify` (and its exit code), none 
 import json
 
 import pytest
-from conftest import CONTEST
+from conftest import CONTEST, delete_object, put_object
 from sqlalchemy import delete, insert, select, update
 from test_audit import fill, table_rows
 from typer.testing import CliRunner
@@ -72,6 +72,19 @@ def first_photo(rekap):
     return table_rows(rekap, t.photos)[0][0]
 
 
+def swap_copy(rekap):
+    other = rekap.files.read_public(table_rows(rekap, t.photos)[1][0], "view")
+    put_object(rekap.files, first_photo(rekap), other, "view")
+
+
+PHOTO_CASES = {
+    "photo original swapped": lambda r: put_object(r.files, first_photo(r), b"other bytes"),
+    "photo original deleted": lambda r: delete_object(r.files, first_photo(r)),
+    "public photo copy swapped": swap_copy,
+    "public photo copy deleted": lambda r: delete_object(r.files, first_photo(r), "thumb"),
+}
+
+
 def votes_plus_one(payload):
     payload["result"]["votes"]["2"] += 1
 
@@ -93,10 +106,7 @@ CASES = {
     "token made admin": lambda r: edit(r, update(t.tokens).values(role="admin", scope="ID")),
     "token added beside the log": lambda r: edit(r, insert(t.tokens).values(
         id="f00d", name="x", role="admin", scope="ID", token_hash="0" * 64, created_at="2024-01-01T00:00:00Z")),
-    "photo original swapped": lambda r: r.files.original_path(first_photo(r)).write_bytes(b"other bytes"),
-    "photo original deleted": lambda r: r.files.original_path(first_photo(r)).unlink(),
-    "public photo copy swapped": lambda r: r.files.public_path(first_photo(r), "view").write_bytes(
-        r.files.public_path(table_rows(r, t.photos)[1][0], "view").read_bytes()),
+    **PHOTO_CASES,
     "last entries cut, head reset, rebuilt": lambda r: (cut_last(r, 3), r.rebuild()),
     "history re-hashed from mid-log, rebuilt": lambda r: (rehash_from(r, last_result_seq(r) - 2, votes_plus_one),
                                                          r.rebuild()),
@@ -104,14 +114,30 @@ CASES = {
 }
 
 
+def verify_command(settings):
+    return CliRunner().invoke(cli, ["--db", settings.database_url, "--data-dir", str(settings.data_dir), "verify"])
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_verify_catches(filled, case, settings):
     CASES[case](filled)
     report = filled.verify()
     assert not report.ok, report
-    result = CliRunner().invoke(cli, ["--db", settings.database_url, "--data-dir", str(settings.data_dir), "verify"])
+    result = verify_command(settings)
     assert result.exit_code == 1, result.output
     assert "FAILED" in result.output
+
+
+@pytest.mark.parametrize("photo_store", ["bucket"], indirect=True)
+@pytest.mark.parametrize("case", PHOTO_CASES)
+def test_verify_catches_in_a_bucket(filled, case, settings, monkeypatch):
+    monkeypatch.setenv("REKAP_PHOTO_STORE", settings.photo_store)
+    monkeypatch.setenv("REKAP_S3_ENDPOINT_URL", settings.s3_endpoint_url)
+    assert verify_command(settings).exit_code == 0  # the command reads the same bucket
+    PHOTO_CASES[case](filled)
+    assert not filled.verify().ok
+    result = verify_command(settings)
+    assert result.exit_code == 1 and "FAILED" in result.output, result.output
 
 
 def test_a_rehashed_log_passes_every_check_but_the_checkpoint(filled):

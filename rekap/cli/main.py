@@ -196,9 +196,9 @@ def _print_report(r: verification.VerifyReport) -> None:
         console.print(f"[bold red]photo {sha} does not match its hash[/]")
     for sha in r.photos_missing[:20]:
         console.print(f"[bold red]photo {sha} is missing[/]")
-    if r.copies_checked:
+    if r.copies_checked or r.copies_pending:
         console.print(f"public photo copies checked: {r.copies_checked}, bad: {len(r.copies_bad)}, "
-                      f"missing: {len(r.copies_missing)}")  # fmt: skip
+                      f"missing: {len(r.copies_missing)}, not made yet: {r.copies_pending}")  # fmt: skip
     for c in (r.copies_bad + r.copies_missing)[:20]:
         console.print(f"[bold red]public copy {c} is not what its original makes[/]")
     if r.tables_checked:
@@ -285,7 +285,7 @@ def publish(
     """Static JSON of the totals and recaps for a CDN: only what changed since the last publish, then current.json."""
     started = time.perf_counter()
     with instance() as rekap, progress("publish") as p:
-        done = rekap.publisher.publish(open_sink(target, endpoint_url), full, p)
+        done = rekap.publisher.publish(open_sink(target, endpoint_url or rekap.settings.s3_endpoint_url), full, p)
     took = time.perf_counter() - started
     if done.version == done.previous:
         console.print(f"{target} is current (version {done.version}); nothing written")

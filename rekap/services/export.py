@@ -18,13 +18,13 @@ from rekap.store import photos as stored_photos
 from rekap.store import results as stored_results
 from rekap.store import totals as stored_totals
 from rekap.store.db import Database
-from rekap.store.photo_files import PhotoFiles
+from rekap.store.photo_files import PhotoStore
 
 Progress = Callable[[int, int], None]
 
 
 def export(
-    db: Database, files: PhotoFiles, directory: Path, simulated: bool, progress: Progress | None = None
+    db: Database, files: PhotoStore, directory: Path, simulated: bool, progress: Progress | None = None
 ) -> dict[str, Any]:
     """Write log.jsonl, photos/ (originals), totals.json/.csv and accepted.csv; returns the manifest."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -52,11 +52,14 @@ def export(
     _write_csv(directory / "accepted.csv", [r | {"votes": json.loads(r["votes"])} for r in accepted])
     copied = 0
     for sha in photo_hashes:
-        if files.has(sha):
-            dest = directory / "photos" / sha[:2] / sha
-            if not dest.exists():
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_bytes(files.read_original(sha))
+        dest = directory / "photos" / sha[:2] / sha
+        if dest.exists():
+            copied += 1
+            continue
+        original = files.read_original(sha)
+        if original is not None:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(original)
             copied += 1
     manifest = {
         "head_seq": head_seq,

@@ -1,11 +1,16 @@
-"""C1 photos: accepting uploads safely (type, size, pixel count, hash) and serving metadata-free copies."""
+"""C1 photos: accepting uploads safely (type, size, pixel count, hash, decodable whole) and serving metadata-free
+copies. An upload is acknowledged once its original is durable; its public copies are made after (photo_copies)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import threading
 import warnings
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -17,10 +22,11 @@ from rekap.domain.errors import (
     PhotoTooManyPixels,
     PhotoUnsupportedType,
 )
-from rekap.domain.log import now_iso
+from rekap.services.photo_copies import Copies, in_child
+from rekap.services.photo_uploads import Uploads
 from rekap.store import photos as stored
 from rekap.store.db import Database
-from rekap.store.photo_files import PhotoFiles
+from rekap.store.photo_files import PhotoStore
 from rekap.store.photos import PhotoInfo
 
 #: MPO is the JPEG with a second (depth or preview) frame that many phone cameras write: its first frame is the photo
@@ -33,7 +39,9 @@ REUSE_ABOVE = 0.8  # a copy that would keep 80 % of the larger one's side is tha
 #: pixels decoded at most to make the copies: a JPEG above is decoded at 1/2, 1/4 or 1/8 scale (its DCT allows
 #: it), a PNG or WebP above is refused at upload; with the decoding pool this bounds the memory photos take
 MAX_DECODE_PIXELS = 16_000_000
-DECODERS = 2  # images decoded at once in this process: a burst of uploads or first views waits for a turn
+CHECK_ON_LOOP_BYTES, CHECK_ON_LOOP_PIXELS = 64 * 1024, 1_000_000  # a JPEG checked on the loop: ~0.3 ms
+RECENT = 20_000  # hashes of photos this process recorded lately, kept in memory (about 4 MB)
+DECODERS = 2  # images decoded at once in this process's requests: a burst of uploads or first views waits a turn
 
 
 def _check_pixels(width: int, height: int, limit: int) -> None:
@@ -66,25 +74,41 @@ def inspect_image(data: bytes, declared_type: str | None, max_pixels: int) -> tu
     return ACCEPTED_TYPES[fmt], img.width, img.height
 
 
-def public_copies(data: bytes, decode_pixels: int = MAX_DECODE_PIXELS) -> dict[str, bytes]:
-    """Every public copy of an original, decoded once: upright, metadata-free JPEGs. Decoding the whole image here
-    is also the check that it is complete: a truncated file raises PhotoNotImage (it would fail every view)."""
+@contextmanager
+def _decoded(data: bytes, decode_pixels: int, smallest: bool = False) -> Iterator[Image.Image]:
+    """The image decoded whole and upright (a truncated file raises PhotoNotImage); a JPEG above `decode_pixels`
+    (or, `smallest`, any JPEG) is decoded at 1/2, 1/4 or 1/8 scale, which its DCT allows and which still reads
+    every byte of it."""
     try:
         with Image.open(io.BytesIO(data)) as original:
-            if original.width * original.height > decode_pixels:
-                if original.format not in ("JPEG", "MPO"):
-                    raise PhotoTooManyPixels(
-                        f"{original.width}×{original.height} {original.format} is more than {decode_pixels} pixels;"
-                        " send a JPEG or a smaller image", field="body",
-                    )  # fmt: skip
-                scale = 2
-                while original.width * original.height > decode_pixels * scale * scale and scale < 8:
-                    scale *= 2
-                original.draft("RGB", (original.width // scale, original.height // scale))
+            if original.width * original.height > decode_pixels and original.format not in ("JPEG", "MPO"):
+                raise PhotoTooManyPixels(
+                    f"{original.width}×{original.height} {original.format} is more than {decode_pixels} pixels;"
+                    " send a JPEG or a smaller image", field="body",
+                )  # fmt: skip
+            scale = 8 if smallest else 1
+            while not smallest and original.width * original.height > decode_pixels * scale * scale and scale < 8:
+                scale *= 2
+            if scale > 1 and original.format in ("JPEG", "MPO"):
+                original.draft("RGB", (max(1, original.width // scale), max(1, original.height // scale)))
             original.load()
-            upright = ImageOps.exif_transpose(original).convert("RGB")
+            upright = ImageOps.exif_transpose(original)
+            yield upright
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise PhotoNotImage(f"the image cannot be decoded whole ({exc}); send the complete file", field="body") from exc
+
+
+def check_whole(data: bytes, decode_pixels: int = MAX_DECODE_PIXELS) -> None:
+    """What public_copies would decode, decoded as cheaply as the format allows: a file that passes makes its
+    copies later without fail, so it may be acknowledged before they are made."""
+    with _decoded(data, decode_pixels, smallest=True):
+        pass
+
+
+def public_copies(data: bytes, decode_pixels: int = MAX_DECODE_PIXELS) -> dict[str, bytes]:
+    """Every public copy of an original, decoded once: upright, metadata-free JPEGs."""
+    with _decoded(data, decode_pixels) as image:
+        upright = image.convert("RGB")
     copies: dict[str, bytes] = {}
     previous: tuple[tuple[int, int], bytes] | None = None
     for variant, box in sorted(PHOTO_VARIANTS.items(), key=lambda kv: -kv[1]):
@@ -101,35 +125,69 @@ def public_copies(data: bytes, decode_pixels: int = MAX_DECODE_PIXELS) -> dict[s
 
 class Photos:
     def __init__(
-        self, db: Database, files: PhotoFiles, max_bytes: int, max_pixels: int, decoders: int = DECODERS
+        self, db: Database, files: PhotoStore, max_bytes: int, max_pixels: int, decoders: int = DECODERS
     ) -> None:
         self.db, self.files = db, files
         self.max_bytes, self.max_pixels = max_bytes, max_pixels
         self._decoding = threading.BoundedSemaphore(decoders)
+        self.copies = Copies(db, files, in_child)
+        self._uploads = Uploads(db, files, self._recorded)
+        #: photos this process recorded lately: the submission that names one most often comes right after
+        self._recent: OrderedDict[str, None] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
-    def _copies(self, data: bytes) -> dict[str, bytes]:
-        with self._decoding:
-            return public_copies(data)
+    def _recorded(self, hashes: list[str]) -> None:
+        with self._recent_lock:
+            self._recent.update(dict.fromkeys(hashes))
+            while len(self._recent) > RECENT:
+                self._recent.popitem(last=False)
+        self.copies.queue(hashes)
 
-    def put(self, sha256: str, data: bytes, declared_type: str | None, actor: str) -> tuple[PhotoInfo, bool]:
-        """Store the original bytes under their hash; (info, created). Same bytes again → same info."""
-        sha256 = sha256.lower()
+    def recorded_lately(self, hashes: Iterable[str]) -> set[str]:
+        """Which of these photos this process recorded lately (the rest may still be in the database)."""
+        with self._recent_lock:
+            return {h for h in hashes if h in self._recent}
+
+    def _inspected(self, sha256: str, data: bytes, declared_type: str | None) -> PhotoInfo:
+        """Size, hash and header: what the photo says it is, before any pixel is decoded."""
         if len(data) > self.max_bytes:
             raise PhotoTooLarge(f"{len(data)} bytes; at most {self.max_bytes}", field="body")
         actual = hashlib.sha256(data).hexdigest()
         if actual != sha256:
             raise PhotoHashMismatch(f"body hashes to {actual}", field="sha256")
-        existing = self.info(sha256)
-        if existing is not None:
-            return existing, False
         media_type, width, height = inspect_image(data, declared_type, self.max_pixels)
-        copies = self._copies(data)  # once, here: a view is then a file read, whoever asks and how often
-        self.files.put_original(sha256, data)
-        self.files.put_public_copies(sha256, copies)
-        info = PhotoInfo(sha256, media_type, len(data), width, height)
-        with self.db.writer.begin() as conn:
-            stored.insert(conn, info, now_iso(), actor)
-        return info, True
+        return PhotoInfo(sha256, media_type, len(data), width, height)
+
+    def _decodes(self, data: bytes) -> None:
+        with self._decoding:
+            check_whole(data)
+
+    def _checked(self, sha256: str, data: bytes, declared_type: str | None) -> PhotoInfo:
+        info = self._inspected(sha256, data, declared_type)
+        self._decodes(data)
+        return info
+
+    def put(self, sha256: str, data: bytes, declared_type: str | None, actor: str) -> tuple[PhotoInfo, bool]:
+        """Store the original bytes under their hash; (info, created). Same bytes again → same info."""
+        info = self._checked(sha256.lower(), data, declared_type)
+        return info, self._uploads.submit(info, data, actor).result()
+
+    async def put_async(
+        self, sha256: str, data: bytes, declared_type: str | None, actor: str
+    ) -> tuple[PhotoInfo, bool]:
+        """`put` for the event loop: the checks, then the group commit awaited without a thread. A small JPEG is
+        checked here (hashed and decoded at 1/8 in a fraction of a millisecond and of a megabyte: handing it to
+        a thread would cost more), anything else in a thread, within the decoding pool."""
+        sha256 = sha256.lower()
+        if len(data) > CHECK_ON_LOOP_BYTES:
+            info = await asyncio.to_thread(self._checked, sha256, data, declared_type)
+        else:
+            info = self._inspected(sha256, data, declared_type)
+            if info.media_type == "image/jpeg" and info.width * info.height <= CHECK_ON_LOOP_PIXELS:
+                check_whole(data)
+            else:
+                await asyncio.to_thread(self._decodes, data)
+        return info, await asyncio.wrap_future(self._uploads.submit(info, data, actor))
 
     def info(self, sha256: str) -> PhotoInfo | None:
         with self.db.reader.connect() as conn:
@@ -139,12 +197,23 @@ class Photos:
         """A JPEG re-encoded from the original: upright, at most PHOTO_VARIANTS[variant] px, with no metadata."""
         if variant not in PHOTO_VARIANTS:
             raise NotFound(f"no photo size {variant!r}; use one of {', '.join(PHOTO_VARIANTS)}", field="size")
-        path = self.files.public_path(sha256, variant)
-        if path.exists():
-            return path.read_bytes()
-        if self.info(sha256) is None or not self.files.has(sha256):
+        data = self.files.read_public(sha256, variant)
+        if data is not None:
+            return data
+        original = self.files.read_original(sha256) if self.info(sha256) is not None else None
+        if original is None:
             raise NotFound(f"no photo {sha256}", field="sha256")
-        # a photo stored before the copies were made at upload (or whose copy was removed): made now, once
-        copies = self._copies(self.files.read_original(sha256))
+        # its copies are not made yet (uploaded a moment ago, or the copy was removed): made for this view, in
+        # this process's decoding pool, so a citizen sees the photo rather than a placeholder
+        with self._decoding:
+            copies = public_copies(original)
         self.files.put_public_copies(sha256, copies)
         return copies[variant]
+
+    def resume(self) -> None:
+        """Make the copies an instance stopped before making (at start, in the process that writes)."""
+        with self.db.reader.connect() as conn:
+            self.copies.queue(stored.not_copied(conn))
+
+    def stop(self) -> None:
+        self.copies.stop()

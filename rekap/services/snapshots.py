@@ -25,7 +25,6 @@ from typing import Any, Protocol
 from sqlalchemy import Connection
 
 from rekap.domain.contest import Contest
-from rekap.domain.errors import InvalidInput
 from rekap.domain.log import now_iso
 from rekap.services.checkpoints import Signer, keep
 from rekap.services.contests import Contests
@@ -34,7 +33,7 @@ from rekap.services.real_count import totals_view
 from rekap.services.recap_snapshots import recap_files
 from rekap.services.views import json_of, python_of
 from rekap.store import contests as stored_contests
-from rekap.store import log_table
+from rekap.store import log_table, s3
 from rekap.store import regions as stored_regions
 from rekap.store import totals as stored_totals
 from rekap.store.db import Database
@@ -81,13 +80,8 @@ class S3Sink:
     """Objects in an S3-compatible bucket, uploaded in parallel (boto3 clients are thread-safe)."""
 
     def __init__(self, bucket: str, prefix: str = "", client: Any = None, endpoint_url: str | None = None) -> None:
-        if client is None:
-            try:
-                import boto3
-            except ImportError as exc:
-                raise InvalidInput("publishing to s3:// needs boto3 (pip install boto3)", field="target") from exc
-            client = boto3.client("s3", endpoint_url=endpoint_url)
-        self.client, self.bucket, self.prefix = client, bucket, prefix.strip("/")
+        self.client = client or s3.client(endpoint_url, "publishing to s3://")
+        self.bucket, self.prefix = bucket, prefix.strip("/")
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
@@ -95,8 +89,8 @@ class S3Sink:
     def read(self, key: str) -> bytes | None:
         try:
             return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()  # type: ignore[no-any-return]
-        except Exception as exc:  # botocore's ClientError: S3 says NoSuchKey, some compatible stores a bare 404
-            if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+        except Exception as exc:
+            if s3.is_missing(exc):
                 return None
             raise
 
@@ -117,9 +111,7 @@ class S3Sink:
 def open_sink(target: str, endpoint_url: str | None = None) -> Sink:
     """`s3://bucket/prefix` or a directory path."""
     if target.startswith("s3://"):
-        bucket, _, prefix = target.removeprefix("s3://").partition("/")
-        if not bucket:
-            raise InvalidInput("an S3 target looks like s3://bucket/prefix", field="target")
+        bucket, prefix = s3.split_url(target)
         return S3Sink(bucket, prefix, endpoint_url=endpoint_url)
     return DirectorySink(Path(target))
 

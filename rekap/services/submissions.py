@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 
@@ -71,8 +71,11 @@ class Submissions:
         rejecting: Iterable[str],
         handoff: WriterClient | None = None,
         photo_required: Iterable[str] = (),
+        photos_recorded: Callable[[Iterable[str]], set[str]] | None = None,
     ) -> None:
         self.writer, self.db = writer, db
+        #: which of these photos this process recorded lately (no database read): a submission's come just after
+        self.photos_recorded = photos_recorded or (lambda _: set())
         self.rejecting = frozenset(rejecting)  # source kinds whose broken forms are refused, not flagged
         self.photo_required = frozenset(photo_required)  # source kinds that must send at least one photo
         self.handoff = handoff  # this machine's log writer, when another process writes
@@ -90,19 +93,25 @@ class Submissions:
         """`submit` for the event loop: handed to this machine's log writer if another process writes
         (`rekap serve --workers N`), else written here (see `write`)."""
         if self.handoff is not None:
-            receipt = await self.handoff.call(token, sub, idempotency_key)
+            rest = self._not_recorded_lately(sub.photos)  # checked here, not by the one writer
+            if rest:
+                await asyncio.to_thread(self._check_photos, rest)
+            receipt = await self.handoff.call(token, sub, idempotency_key, True)
             if isinstance(receipt, Receipt):
                 return receipt
             assert receipt is NOT_REACHED, receipt
         return await self.write(token, sub, idempotency_key)
 
-    async def write(self, token: Caller, sub: Submission, idempotency_key: str | None = None) -> Receipt:
+    async def write(
+        self, token: Caller, sub: Submission, idempotency_key: str | None = None, photos_checked: bool = False
+    ) -> Receipt:
         """Log a submission through this process's writer: database reads (photos, corrections, replays) go to a
         thread, the rest waits for the group commit without holding one. The machine's writer answers its
-        workers' hand-offs with this."""
+        workers' hand-offs with this (their photos checked by the worker)."""
         corrected = None
-        if sub.photos or sub.corrects is not None:
-            corrected = await asyncio.to_thread(self._corrected_key, sub)
+        photos_checked = photos_checked or not self._not_recorded_lately(sub.photos)
+        if (sub.photos and not photos_checked) or sub.corrects is not None:
+            corrected = await asyncio.to_thread(self._corrected_key, sub, photos_checked)
         outcome = await asyncio.wrap_future(self.writer.submit(self._command(token, sub, idempotency_key, corrected)))
         if isinstance(outcome, Replayed):
             return await asyncio.to_thread(self._receipt, sub, outcome)
@@ -124,16 +133,26 @@ class Submissions:
         e = outcome.entry
         return Receipt(e.seq, e.hash, e.at, tps, contest, False, ())
 
-    def _corrected_key(self, sub: Submission) -> tuple[str, str] | None:
+    def _not_recorded_lately(self, photos: tuple[str, ...]) -> list[str]:
+        return sorted(set(photos) - self.photos_recorded(photos))
+
+    def _check_photos(self, photos: list[str]) -> None:
+        if not photos:
+            return
+        with self.db.reader.connect() as conn:
+            missing = sorted(set(photos) - stored_photos.known(conn, photos))
+        if missing:
+            raise PhotoMissing(f"upload photo {missing[0]} with PUT /api/v1/photos/{missing[0]} first", field="photos")
+
+    def _corrected_key(self, sub: Submission, photos_checked: bool = False) -> tuple[str, str] | None:
         """What must be read before planning: that the photos were uploaded, and which TPS×contest a
         correction names."""
+        if not photos_checked:
+            self._check_photos(self._not_recorded_lately(sub.photos))
+        if sub.corrects is None:
+            return None
         with self.db.reader.connect() as conn:
-            missing = sorted(set(sub.photos) - stored_photos.known(conn, list(sub.photos)))
-            if missing:
-                raise PhotoMissing(
-                    f"upload photo {missing[0]} with PUT /api/v1/photos/{missing[0]} first", field="photos"
-                )
-            return stored.key_of(conn, sub.corrects) if sub.corrects is not None else None
+            return stored.key_of(conn, sub.corrects)
 
     def _command(
         self, token: Caller, sub: Submission, idempotency_key: str | None, corrected: tuple[str, str] | None

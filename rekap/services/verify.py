@@ -34,7 +34,7 @@ from rekap.store import results as stored_results
 from rekap.store import tables as t
 from rekap.store import totals as stored_totals
 from rekap.store.db import Database
-from rekap.store.photo_files import PhotoFiles
+from rekap.store.photo_files import PhotoStore
 from rekap.store.projection import all_rows, submission_values
 
 Progress = Callable[[int, int], None]
@@ -78,6 +78,8 @@ class VerifyReport:
     copies_checked: int = 0
     copies_bad: list[str] = field(default_factory=list)  # "<sha256> <size>": differs from one made from the original
     copies_missing: list[str] = field(default_factory=list)
+    #: copies of photos not marked copied yet that are not there: made after the upload, by a running instance
+    copies_pending: int = 0
     checkpoint_seq: int | None = None
     checkpoint_note: str = ""
 
@@ -281,25 +283,31 @@ def compare_projections(conn: Any, state: State, heard: _Heard, report: VerifyRe
     _compare_table("tokens", heard.tokens.items(), stored_tokens.items(), report)
 
 
-def check_copies(files: PhotoFiles, sha: str, original: bytes, report: VerifyReport) -> None:
-    """Each public copy must be what the original makes now (copies are made deterministically from it)."""
+def check_copies(files: PhotoStore, sha: str, original: bytes, made: bool, report: VerifyReport) -> None:
+    """Each public copy must be what the original makes now (copies are made deterministically from it); one
+    not made yet is missing only once its photo is marked copied."""
     try:
         fresh = public_copies(original)
     except RekapError:
         report.copies_bad.append(f"{sha} (original cannot be decoded)")
         return
     for variant in PHOTO_VARIANTS:
-        report.copies_checked += 1
-        path = files.public_path(sha, variant)
-        if not path.exists():
-            report.copies_missing.append(f"{sha} {variant}")
-        elif path.read_bytes() != fresh[variant]:
-            report.copies_bad.append(f"{sha} {variant}")
+        stored_copy = files.read_public(sha, variant)
+        if stored_copy is None:
+            if made:
+                report.copies_checked += 1
+                report.copies_missing.append(f"{sha} {variant}")
+            else:
+                report.copies_pending += 1
+        else:
+            report.copies_checked += 1
+            if stored_copy != fresh[variant]:
+                report.copies_bad.append(f"{sha} {variant}")
 
 
 def verify_local(
     db: Database,
-    files: PhotoFiles,
+    files: PhotoStore,
     progress: Progress | None = None,
     checkpoint: Checkpoint | None = None,
     trusted_key: str | None = None,
@@ -317,6 +325,7 @@ def verify_local(
             report.head_note = f"log_head says seq {head_seq} but the chain ends at {report.head_seq}"
         published = [totals_row(r, c, x) for (r, c), x in stored_totals.every_row(conn).items()]
         photos = stored_photos.all_hashes(conn)
+        not_copied = set(stored_photos.not_copied(conn))
         refs = stored_results.photo_refs(conn)
         if report.broken_seq is None:
             compare_projections(conn, state, heard, report)
@@ -325,13 +334,13 @@ def verify_local(
     if checkpoint is not None:
         check_checkpoint(checkpoint, heard.hash_at_checkpoint, report, trusted_key)
     for sha in photos:
-        if files.has(sha):
-            original = files.read_original(sha)
-            _check_photo_bytes(sha, original, report)
-            if hashlib.sha256(original).hexdigest() == sha:
-                check_copies(files, sha, original, report)
-        else:
+        original = files.read_original(sha)
+        if original is None:
             report.photos_missing.append(sha)
+            continue
+        _check_photo_bytes(sha, original, report)
+        if hashlib.sha256(original).hexdigest() == sha:
+            check_copies(files, sha, original, sha not in not_copied, report)
     refs |= {p for r in state.recaps.values() for p in r.photos}  # the D-forms' photos
     report.photos_missing += sorted(refs - set(photos))
     return report

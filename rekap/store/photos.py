@@ -1,10 +1,12 @@
-"""The photos table: what was uploaded (hash, type, size, pixels, by whom); the bytes are files (photo_files)."""
+"""The photos table: what was uploaded (hash, type, size, pixels, by whom) and when its public copies were made;
+the bytes are in the photo store (photo_files)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from rekap.store import tables as t
 
@@ -40,13 +42,25 @@ def sizes(conn: Connection, hashes: list[str]) -> dict[str, tuple[int, int]]:
     }
 
 
-def insert(conn: Connection, photo: PhotoInfo, uploaded_at: str, uploaded_by: str) -> None:
-    """Record an upload, unless the same bytes were recorded already (a race of two uploads)."""
-    if conn.execute(select(t.photos.c.sha256).where(t.photos.c.sha256 == photo.sha256)).first() is None:
-        conn.execute(
-            t.photos.insert(),
-            {**photo.__dict__, "uploaded_at": uploaded_at, "uploaded_by": uploaded_by},
-        )
+def insert_new(conn: Connection, photos: list[tuple[PhotoInfo, str, str]]) -> set[str]:
+    """Record uploads (info, uploaded_at, uploaded_by) in one statement; the hashes that were not recorded yet
+    (the same bytes uploaded twice, or by two machines at once, are one row)."""
+    if not photos:
+        return set()
+    rows = [{**p.__dict__, "uploaded_at": at, "uploaded_by": by} for p, at, by in photos]
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(t.photos).on_conflict_do_nothing(index_elements=["sha256"]).returning(t.photos.c.sha256)
+    return set(conn.execute(stmt, rows).scalars())
+
+
+def not_copied(conn: Connection) -> list[str]:
+    """Photos whose public copies are still to be made (an instance stopped before it made them)."""
+    return list(conn.execute(select(t.photos.c.sha256).where(t.photos.c.copied_at.is_(None))).scalars())
+
+
+def mark_copied(conn: Connection, hashes: list[str], at: str) -> None:
+    if hashes:
+        conn.execute(update(t.photos).where(t.photos.c.sha256.in_(hashes)).values(copied_at=at))
 
 
 def all_hashes(conn: Connection) -> list[str]:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
 )
 
 from rekap.domain.fold import TOTALS_COUNTS
@@ -196,6 +197,14 @@ photos = Table(
     Column("height", Integer, nullable=False),
     Column("uploaded_at", String(32), nullable=False),
     Column("uploaded_by", String(200), nullable=False),
+    #: when its public copies were made (they are made off the upload's path); null: not yet
+    Column("copied_at", String(32), nullable=True),
+    Index(
+        "ix_photos_not_copied",
+        "sha256",
+        sqlite_where=text("copied_at IS NULL"),
+        postgresql_where=text("copied_at IS NULL"),
+    ),
 )
 
 tokens = Table(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
@@ -40,8 +39,7 @@ async def put_photo(
     content_type: Annotated[str | None, Header()] = None,
 ) -> PhotoOut:
     data = await _read_limited(request, svc.photos.max_bytes)
-    # in a thread: hashing, the image check, two fsyncs and a commit would stall every request of this worker
-    info, created = await asyncio.to_thread(svc.photos.put, sha256, data, content_type, _actor_name(uploader))
+    info, created = await svc.photos.put_async(sha256, data, content_type, _actor_name(uploader))
     response.status_code = 201 if created else 200
     return PhotoOut(**info.__dict__, url=f"/api/v1/photos/{info.sha256}")
 
@@ -65,8 +63,9 @@ def get_photo(
     svc: ServicesDep,
     size: Annotated[str, Query(pattern="^(full|view|small|thumb)$")] = "view",
 ) -> Response:
+    # in this thread (a sync route): a copy from the bucket, or one made for its first view, waits here
     data = svc.photos.public_copy(sha256.lower(), size)
-    # content-addressed: the bytes behind this URL never change
+    # content-addressed: the bytes behind this URL never change, from the directory or the bucket alike
     return etagged(
         request,
         data,

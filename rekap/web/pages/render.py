@@ -153,8 +153,9 @@ PAGE_MAX_STALE = 1.0
 
 #: pages built at once by one process; beyond, a page that has a copy is given it (its live updates bring the reader
 #: up to date) and one that has none waits for a slot: a read flood then gets what CPU building takes, never all of
-#: it, and ingest's answers on the same event loop keep their share
-MAX_BUILDS = 2
+#: it, and ingest's answers on the same event loop keep their share. One: a second build thread only shares the GIL
+#: (under a 256-reader flood, 1 slot gave submissions an ack p99 of 329 ms against 644 ms with 2; BENCHMARKS.md)
+MAX_BUILDS = 1
 
 
 async def cached(

@@ -376,8 +376,8 @@ def _parts_of(output: str) -> str:
     return f"; {said[-1]}" if said else ""
 
 
-def rebuild_phase(run: Run, db_url: str, data_dir: Path) -> None:
-    """Every TPS reported (the rest logged in-process, in batches), then `rekap rebuild` timed and measured."""
+def every_tps_reported(run: Run, db_url: str, data_dir: Path) -> tuple[list[int], int]:
+    """The TPS not reported yet logged in-process, in batches: the candidates' numbers and the log's length."""
     rekap = loader.open_db(db_url, data_dir)
     try:
         done = loader.reported(rekap.writer.state)
@@ -385,10 +385,14 @@ def rebuild_phase(run: Run, db_url: str, data_dir: Path) -> None:
         if rest:
             rate = loader.preload_results(rekap, rest, say=run.say)
             run.note(f"logged the {len(rest):,} TPS not yet reported in-process, 2,000 a transaction: {rate:,.0f}/s")
-        numbers = [c.number for c in rekap.writer.state.contests[run.manifest.contest].candidates]
-        entries = rekap.writer.state.seq
+        return [c.number for c in rekap.writer.state.contests[run.manifest.contest].candidates], rekap.writer.state.seq
     finally:
         rekap.close()
+
+
+def rebuild_phase(run: Run, db_url: str, data_dir: Path) -> None:
+    """Every TPS reported, then `rekap rebuild` timed and measured."""
+    numbers, entries = every_tps_reported(run, db_url, data_dir)
     before = rebuild.totals_table(db_url)
     ran = rebuild.run_rekap(["rebuild"], db_url, data_dir)
     if ran.returncode != 0:

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.phases import Run
+from bench.phases import Run, every_tps_reported
 from bench.stats import Figure
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,6 +45,7 @@ def _ready(db_url: str, data_dir: Path, checkpoints: bool, then: str = "") -> tu
 
 
 def restart_phase(run: Run, db_url: str, data_dir: Path) -> None:
+    every_tps_reported(run, db_url, data_dir)  # a whole count's log, as on the night after (nothing, after rebuild)
     _ready(db_url, data_dir, True, "write")  # the checkpoint a running server would have left
     cold, _, seq, cold_fold = _ready(db_url, data_dir, False)
     warm, started_from, _, warm_fold = _ready(db_url, data_dir, True)

@@ -1,5 +1,7 @@
 """Schema-driven fuzzing of the whole API: whatever is sent, the answer is never a server error."""
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from rekap.settings import Settings
 
 _dir = Path(tempfile.mkdtemp(prefix="rekap-fuzz-"))
 _ctx = Rekap.open(Settings(data_dir=_dir))
+atexit.register(shutil.rmtree, _dir, ignore_errors=True)  # the schema is built at import, before any fixture
 _ctx.imports.regions(DATA / "wilayah_dki.csv", "test")
 _ctx.imports.tps(small_tps_file(_dir), "test")
 _ctx.imports.election(DATA / "pilkada_dki2017_r2.toml", "test")

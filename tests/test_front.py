@@ -111,3 +111,26 @@ def test_with_every_build_slot_taken_a_page_with_a_copy_gets_its_copy_and_one_wi
         return served
 
     assert asyncio.run(story()) == [b"old page v1", b"new page", b"old page v2"]
+
+
+def test_while_the_log_is_busy_a_kept_answer_is_served_only_as_old_as_its_route_allows(
+    client, officer_token, monkeypatch
+):
+    from types import SimpleNamespace
+
+    from rekap.web.api.public import TOTALS_MAX_STALE
+
+    front_copy = client.app.state.front
+    url = f"/api/v1/contests/{CONTEST}/totals/31"
+    client.get(url)
+    client.get(url)  # kept
+    result = {"tps": TPS, "contest": CONTEST, "result": clean_result(votes=(130, 140))}
+    client.post("/api/v1/submissions", json=result, headers={"Authorization": f"Bearer {officer_token}"})
+    front_copy.busy = lambda: True
+    scope = {"type": "http", "path": url, "query_string": b"", "headers": [(b"host", b"testserver")]}
+    built = next(iter(front_copy._kept.values())).answer.built
+    now = [built + TOTALS_MAX_STALE / 2]
+    monkeypatch.setattr(front, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    assert front_copy.answer(scope) is not None  # a total may be a tenth of a second old while results pour in
+    now[0] = built + TOTALS_MAX_STALE * 2
+    assert front_copy.answer(scope) is None  # and no older

@@ -24,10 +24,11 @@ class Answer:
     etag: str
     _gzipped: bytes | None = None
     built: float = field(default_factory=time.monotonic)
+    max_stale: float = 0.0  # how old it may be served while the log is busy (its route's allowance; front.py)
 
     @classmethod
-    def of(cls, body: bytes) -> Answer:
-        return cls(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    def of(cls, body: bytes, max_stale: float = 0.0) -> Answer:
+        return cls(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', max_stale=max_stale)
 
     def gzipped(self) -> bytes:
         """Compressed once, the first time a reader accepts it; a page then costs no gzip per request."""
@@ -52,8 +53,8 @@ class AnswerCache:
                 return hit[2]
         return None
 
-    def put(self, key: Hashable, version: Hashable, body: bytes) -> Answer:
-        answer = Answer.of(body)
+    def put(self, key: Hashable, version: Hashable, body: bytes, max_stale: float = 0.0) -> Answer:
+        answer = Answer.of(body, max_stale)
         with self._lock:
             self._items[key] = (version, time.monotonic(), answer)
             self._items.move_to_end(key)
@@ -62,7 +63,7 @@ class AnswerCache:
         return answer
 
     def get(self, key: Hashable, version: Hashable, build: Callable[[], bytes], max_stale: float = 0.0) -> Answer:
-        return self.peek(key, version, max_stale) or self.put(key, version, build())
+        return self.peek(key, version, max_stale) or self.put(key, version, build(), max_stale)
 
     def fresh(self, key: Hashable, version: Hashable, busy: Callable[[], bool], max_stale: float) -> Answer | None:
         """The answer for `version`, or while `busy()` one up to `max_stale` seconds old (busy is asked only on a
@@ -74,7 +75,7 @@ class AnswerCache:
         self, key: Hashable, version: Hashable, build: Callable[[], bytes], busy: Callable[[], bool], max_stale: float
     ) -> Answer:
         """`get`, with `fresh`'s allowance for a busy log."""
-        return self.fresh(key, version, busy, max_stale) or self.put(key, version, build())
+        return self.fresh(key, version, busy, max_stale) or self.put(key, version, build(), max_stale)
 
 
 @dataclass(frozen=True, slots=True)

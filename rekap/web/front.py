@@ -4,9 +4,9 @@ changed.
 A crowd opening the same pages costs the whole of FastAPI per request (routing, dependencies, the permission check,
 the version of each answer) even when the answer is a cached one. Here a repeat costs one dict lookup: an answer
 kept at log position N is served as it is while this process has folded nothing after N (or, while the log is busy,
-for up to a second, as the answer cache itself allows), and at most a second in any case, so a page that shows the
-day's stage or a clock is still rebuilt by its route. What a reader sees is the same bytes, headers and ETag the
-route gave.
+for as long as its route lets it be old: a page a second, a total a tenth), and at most a second in any case, so a
+page that shows the day's stage or a clock is still rebuilt by its route. What a reader sees is the same bytes,
+headers and ETag the route gave.
 """
 
 from __future__ import annotations
@@ -82,8 +82,8 @@ class Front:
         now = time.monotonic()
         if now - kept.at >= KEEP_SECONDS:
             return None
-        if kept.seq != self.seq() and not (now - kept.answer.built < KEEP_SECONDS and self.busy()):
-            return None
+        if kept.seq != self.seq() and not (now - kept.answer.built < kept.answer.max_stale and self.busy()):
+            return None  # the log moved: only an answer its route lets be a little old, and only while it is busy
         return kept.media_type, representation(
             kept.answer,
             accepts_gzip="gzip" in headers.get(b"accept-encoding", ""),

@@ -182,7 +182,7 @@ async def cached(
     building = _building[key] = asyncio.get_running_loop().create_future()
     try:
         async with slots:
-            answer = cache.put(key, version, await run_in_threadpool(build))
+            answer = cache.put(key, version, await run_in_threadpool(build), PAGE_MAX_STALE)
         building.set_result(answer)
         return answer
     except BaseException as err:

@@ -177,7 +177,8 @@ def test_an_officer_declares_starts_duty_and_calls_for_help_and_the_coordinator_
     info_site.now[0] += 3 * HOUR + 20 * 60  # the test's clock: three hours and twenty minutes on duty
     phone.reload()
     expect(phone.locator("[data-hours='duty']")).to_have_text("3 j 20 mnt")
-    expect(board.locator(".alert[data-kind='risk']", has_text="Sri Wahyuni")).to_be_visible()
+    risk = board.locator(".alert[data-kind='risk']", has_text="Sri Wahyuni")
+    expect(risk).to_contain_text("umur 60+, kondisi: hipertensi")  # said in words, not the declaration's codes
 
     phone.get_by_role("button", name="Saya butuh bantuan").click()
     expect(phone.locator("[data-help-state]")).to_contain_text("belum ditanggapi")

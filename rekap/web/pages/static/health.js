@@ -21,6 +21,14 @@
     return e;
   }
 
+  // a declaration's risks come as codes ("age,condition:hipertensi,fitness"): said in the coordinator's language
+  function riskText(codes) {
+    return (codes || "").split(",").filter(Boolean).map((c) => {
+      const [code, what] = c.split(":");
+      return what ? `${m("risk_" + code)}: ${what}` : m("risk_" + code);
+    }).join(", ");
+  }
+
   function phoneLink(phone) {
     const a = el("a", "small", phone);
     a.href = "tel:" + phone;
@@ -41,7 +49,8 @@
       li.dataset.kind = a.kind;
       li.append(el("b", "", m("kind_" + a.kind)), " · " + (a.name || a.officer_ref) + " · TPS " + a.tps);
       if (a.phone) li.append(" · ", phoneLink(a.phone));
-      li.append(el("br"), el("span", "small muted", m("state_" + a.state) + (a.detail ? " · " + a.detail : "")));
+      const detail = a.kind === "risk" ? riskText(a.detail) : a.detail;
+      li.append(el("br"), el("span", "small muted", m("state_" + a.state) + (detail ? " · " + detail : "")));
       if (a.lat_e6 !== null && a.lon_e6 !== null) {
         li.append(el("br"), el("span", "small", `${(a.lat_e6 / 1e6).toFixed(6)}, ${(a.lon_e6 / 1e6).toFixed(6)}`));
       }

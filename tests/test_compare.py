@@ -71,4 +71,5 @@ def test_the_comparison_is_read_once_and_again_only_when_an_entry_touches_its_tp
     assert client.get(f"/api/v1/contests/{CONTEST}/totals/31.71.01").json()["last_seq"] == last_seq
     [d] = client.get(api).json()["differences"]
     assert d["a"]["votes.2"] == 127 and d["b"]["votes.2"] == 120
+    assert ">127<" in client.get(f"/c/{CONTEST}/r/31.71.01/compare?a=import:kpu").text  # the page is built anew too
     assert client.get(f"/api/v1/contests/{CONTEST}/compare/31.71.02?a=import:kpu").status_code == 422

@@ -96,10 +96,15 @@ class SourceComparison:
                 seeded = self._labels[contest_id] = (loaded, stored.source_labels(conn, contest_id))
         return [*sorted(set(seeded[1]) | index.labels_since_load(contest_id)), ACCEPTED]
 
+    def version(self, contest_id: str, region: str) -> tuple[tuple[int, int], int]:
+        """What a comparison below `region` depends on: its totals and structure, and the last entry that touched
+        a TPS within it (a source's figures may change and no total with them)."""
+        return (self.model.region_version(region, contest_id), self.model.index.changed_below(region))
+
     def compare(self, contest_id: str, region: str, a: str, b: str) -> SourceComparisonView:
         key = (contest_id, region, a, b)
         # read before the figures: a commit in between makes the next read build it again, never a stale hit
-        version = (self.model.region_version(region, contest_id), self.model.index.changed_below(region))
+        version = self.version(contest_id, region)
         with self._lock:
             hit = self._views.get(key)
             if hit is not None and hit[0] == version:

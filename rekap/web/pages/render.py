@@ -26,7 +26,7 @@ from rekap.web.pages.i18n import DEFAULT_LANG, LANGS, Locale
 from rekap.web.pages.tps_view import source_label
 
 HERE = Path(__file__).parent
-PAGE_PARAMS = ("lang", "map", "q", "regions", "theme", "every", "i")
+PAGE_PARAMS = ("lang", "map", "q", "regions", "theme", "every", "i", "a", "b")
 STATIC = HERE / "static"
 # Content hashes in asset URLs let browsers and CDNs keep them for a year and still see every change.
 ASSET_VERSIONS = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:10] for p in STATIC.iterdir() if p.is_file()}

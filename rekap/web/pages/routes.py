@@ -140,13 +140,16 @@ async def region_json(
 async def compare(
     request: Request, contest_id: str, region_code: str, svc: ServicesDep, loc: LocaleDep, a: str = "", b: str = ""
 ) -> Response:
-    """Two sources side by side (default: the first import against the real count)."""
-    return await run_in_threadpool(_compare, request, contest_id, region_code, svc, loc, a, b)
+    """Two sources side by side (default: the first import against the real count), built once per version of
+    what it compares."""
+    assert svc.compare is not None, "built by rekap/bootstrap.py"
+    version = svc.compare.version(contest_id, region_code)
+    body = await cached(request, version, lambda: _compare(request, contest_id, region_code, svc, loc, a, b),
+                        svc.real_count.busy)  # fmt: skip
+    return etagged(request, body, "text/html; charset=utf-8")
 
 
-def _compare(
-    request: Request, contest_id: str, region_code: str, svc: Services, loc: Locale, a: str, b: str
-) -> Response:
+def _compare(request: Request, contest_id: str, region_code: str, svc: Services, loc: Locale, a: str, b: str) -> bytes:
     assert svc.compare is not None, "built by rekap/bootstrap.py"
     sources = svc.compare.sources(contest_id, region_code)
     a = a or next((s for s in sources if s.startswith("import")), sources[0] if sources else "accepted")
@@ -155,7 +158,7 @@ def _compare(
     page = views.region_page(svc, contest_id, region_code, loc)
     crumbs = [Crumb(r.name, loc.href(f"/c/{contest_id}/r/{r.code}")) for r in [*page.crumbs, view.region]]
     query = urlencode({"a": view.a, "b": view.b})
-    return render(
+    return html(
         request,
         loc,
         "compare.html",

@@ -108,3 +108,12 @@ def test_an_open_recap_follows_a_late_c1_and_the_plenaries_below_without_reload(
     expect(status).to_have_text("in plenary", timeout=3000)
     expect(page.locator(f'tr[data-region="{kecamatan}"] td.num')).to_have_text(re.compile(r"[1-9]"))
     assert page.evaluate("window.stillHere") is True
+
+    page.goto(f"{site.url}/wall/{CONTEST}?regions=31.71&lang=en&every=600")  # a command centre's monitor
+    expect(page.locator("[data-live-status]")).to_have_attribute("data-state", "on")
+    page.evaluate("window.stillHere = true")
+    cempaka_putih = page.locator(".recap-slide .wall-body li", has_text="Cempaka Putih")
+    expect(cempaka_putih).to_contain_text("not started")
+    rekap.recaps.start(Operator("token:ppk", "operator", "31.71.05"), "31.71.05", CONTEST)
+    expect(cempaka_putih).to_contain_text("in plenary", timeout=3000)
+    assert page.evaluate("window.stillHere") is True

@@ -17,7 +17,7 @@ from rekap.web.cache import Answer
 from rekap.web.deps import Services, ServicesDep, etagged
 from rekap.web.pages import downloads, info, views
 from rekap.web.pages.i18n import DEFAULT_LANG, Locale, locale
-from rekap.web.pages.recap_view import recap_parts
+from rekap.web.pages.recap_view import fingerprint, recap_parts, recap_topic
 from rekap.web.pages.render import Crumb, cached, html, mount_static, render, replace_query
 from rekap.web.pages.tps_view import tps_page
 
@@ -265,13 +265,18 @@ async def wall(
     def build() -> bytes:
         slides = [views.region_page(svc, c, code, loc, map_width=800) for c, code in shown]
         current = i % len(slides)
+        recaps = views.recap_slides(svc, slides)
+        live = [s for s in slides if s.region.code in recaps]  # their recap slides follow the plenaries live
         return html(
             request,
             loc,
             "wall.html",
             slides=slides,
-            recap_slides=views.recap_slides(svc, slides),
-            topics=[s.topic for s in slides],
+            recap_slides=recaps,
+            plenaries_prints={code: fingerprint(p) for code, p in recaps.items()},
+            recap_prints={s.region.code: fingerprint(s.recap) for s in live if s.recap},
+            recap_topics={s.region.code: recap_topic(s.contest.id, s.region.code) for s in live},
+            topics=[s.topic for s in slides] + [recap_topic(s.contest.id, s.region.code) for s in live],
             current=current,
             theme=theme,
             every=every,

@@ -110,3 +110,17 @@ def test_stopping_the_instance_leaves_a_checkpoint_of_its_head(rekap, officer_to
         assert again.writer.started_from == again.writer.state.seq == whole_fold(rekap).seq
     finally:
         again.close()
+
+
+def test_an_accepted_result_reads_back_from_a_checkpoint_as_it_was():
+    import pickle
+    from dataclasses import fields
+
+    from rekap.domain.fold.state import Accepted
+    from rekap.domain.result import Result
+    from rekap.domain.rules import Finding
+
+    a = Accepted(7, 3, "officer", Result({1: 2}, 2, 0, 2, 0, 0, 9, 0, 0, 2), (Finding("C1-SUM", "valid", 1, 2),),
+                 "2024-02-14T10:00:00.000000Z", True)  # fmt: skip
+    assert pickle.loads(pickle.dumps(a)) == a
+    assert len(fields(Accepted)) == 7  # a new field must be added to Accepted.__reduce__ too

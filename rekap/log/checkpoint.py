@@ -20,7 +20,7 @@ import os
 import pickle
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -75,7 +75,8 @@ class Checkpoints:
         with tmp.open("wb") as f:
             header = {"seq": state.seq, "hash": state.head, "code": self._fingerprint}
             f.write(json.dumps(header).encode() + b"\n")
-            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+            # without the cache of region paths (a tenth of the file to read back; made again on first use)
+            pickle.dump(replace(state, _paths={}), f, protocol=pickle.HIGHEST_PROTOCOL)
             f.flush()
             os.fsync(f.fileno())
         tmp.replace(self.path)

@@ -29,6 +29,11 @@ class Accepted:
     def flagged(self) -> bool:
         return bool(self.findings)
 
+    def __reduce__(self) -> tuple[type[Accepted], tuple[object, ...]]:
+        # pickled as its fields in order, not as a dict of slot names: a national checkpoint holds 823k of them,
+        # and this reads back in two thirds of the time
+        return (Accepted, (self.seq, self.rank, self.source, self.result, self.findings, self.at, self.held))
+
 
 @dataclass(slots=True)
 class LoggedSubmission:

@@ -56,3 +56,16 @@ def auth(token: str) -> dict[str, str]:
 
 def url(region: str, step: str = "") -> str:
     return f"/api/v1/contests/{CONTEST}/recaps/{region}" + (f"/{step}" if step else "")
+
+
+def cideng_recounted(client, rekap: Rekap) -> str:
+    """Gambir's and Cideng's TPS counted; Cideng's plenary adds 25 votes for pair 2, the kecamatan carries them and
+    signs off with an explanation. The kecamatan operator's token."""
+    report_tps(rekap, KEL_A)
+    report_tps(rekap, KEL_B)
+    op = rekap.tokens.create("PPK Gambir", "operator", "test", scope=KECAMATAN)[1]
+    photo = d_form_photo(client, op)
+    client.put(url(KEL_B), json=recap_body(client, KEL_B, 25, (photo,)), headers=auth(op))
+    client.put(url(KECAMATAN), json=recap_body(client, KECAMATAN, 25, (photo,)), headers=auth(op))
+    client.post(url(KECAMATAN, "sign-off"), json={"explanation": "Cideng recounted"}, headers=auth(op))
+    return op

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from conftest import CONTEST
-from recap_story import KECAMATAN, KEL_A, KEL_B, auth, d_form_photo, recap_body, report_tps, url
+from recap_story import KECAMATAN, KEL_A, KEL_B, auth, cideng_recounted, recap_body
 
 from rekap.bootstrap import Rekap
 from rekap.domain.result import Result
@@ -16,15 +16,7 @@ from rekap.domain.submission import Submission
 
 @pytest.fixture
 def story(client, rekap):
-    """Gambir's and Cideng's TPS counted; Cideng's plenary adds 25 votes for pair 2, the kecamatan carries them."""
-    report_tps(rekap, KEL_A)
-    report_tps(rekap, KEL_B)
-    op = rekap.tokens.create("PPK Gambir", "operator", "test", scope=KECAMATAN)[1]
-    photo = d_form_photo(client, op)
-    client.put(url(KEL_B), json=recap_body(client, KEL_B, 25, (photo,)), headers=auth(op))
-    client.put(url(KECAMATAN), json=recap_body(client, KECAMATAN, 25, (photo,)), headers=auth(op))
-    client.post(url(KECAMATAN, "sign-off"), json={"explanation": "Cideng recounted"}, headers=auth(op))
-    return op
+    return cideng_recounted(client, rekap)
 
 
 def test_the_region_page_shows_the_recap_beside_the_real_count(client, story):

@@ -3,7 +3,7 @@
 import json
 
 from conftest import CONTEST, TPS, clean_result
-from recap_story import KECAMATAN, KEL_A, KEL_B, auth, d_form_photo, recap_body, report_tps, url
+from recap_story import KECAMATAN, KEL_A, KEL_B, auth, cideng_recounted, url
 from typer.testing import CliRunner
 
 from rekap.cli.main import app as cli
@@ -109,13 +109,7 @@ def test_publish_to_s3(client, rekap, officer_token, s3_endpoint, s3_bucket):
 def test_recaps_are_published_beside_the_totals_and_republished_only_where_they_changed(client, rekap, tmp_path):
     """Each region's recap file is what the API serves, reached from current.json down the tree; a late C1 rewrites
     the recap files on its path, a step at a kelurahan its own and those above it, nothing else."""
-    report_tps(rekap, KEL_A)
-    report_tps(rekap, KEL_B)
-    op = rekap.tokens.create("PPK Gambir", "operator", "test", scope=KECAMATAN)[1]
-    photo = d_form_photo(client, op)
-    client.put(url(KEL_B), json=recap_body(client, KEL_B, 25, (photo,)), headers=auth(op))
-    client.put(url(KECAMATAN), json=recap_body(client, KECAMATAN, 25, (photo,)), headers=auth(op))
-    client.post(url(KECAMATAN, "sign-off"), json={"explanation": "Cideng recounted"}, headers=auth(op))
+    op = cideng_recounted(client, rekap)
     sink = snapshots.DirectorySink(tmp_path / "public")
     first = rekap.publisher.publish(sink)
     assert first.recap_files == 4  # Cideng, Gambir, Jakarta Pusat, DKI

@@ -35,6 +35,7 @@ class Run:
     notes: list[str] = field(default_factory=list)
     hotspots: dict[str, profile.Hotspots] = field(default_factory=dict)
     used: int = 0  # results of the stream sent so far: each phase goes on where the last one stopped
+    counted: tuple[list[int], int] | None = None  # every TPS reported: the candidates' numbers, the log's length
 
     @property
     def results(self) -> Path:
@@ -367,7 +368,10 @@ def _parts_of(output: str) -> str:
 
 
 def every_tps_reported(run: Run, db_url: str, data_dir: Path) -> tuple[list[int], int]:
-    """The TPS not reported yet logged in-process, in batches: the candidates' numbers and the log's length."""
+    """The TPS not reported yet logged in-process, in batches: the candidates' numbers and the log's length. Once
+    a run: the rebuild leaves the log as it found it, and reading 823k TPS's state again would take a minute."""
+    if run.counted is not None:
+        return run.counted
     rekap = loader.open_db(db_url, data_dir)
     try:
         done = loader.reported(rekap.writer.state)
@@ -375,7 +379,9 @@ def every_tps_reported(run: Run, db_url: str, data_dir: Path) -> tuple[list[int]
         if rest:
             rate = loader.preload_results(rekap, rest, say=run.say)
             run.note(f"logged the {len(rest):,} TPS not yet reported in-process, 2,000 a transaction: {rate:,.0f}/s")
-        return [c.number for c in rekap.writer.state.contests[run.manifest.contest].candidates], rekap.writer.state.seq
+        numbers = [c.number for c in rekap.writer.state.contests[run.manifest.contest].candidates]
+        run.counted = (numbers, rekap.writer.state.seq)
+        return run.counted
     finally:
         rekap.close()
 

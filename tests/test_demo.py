@@ -34,6 +34,6 @@ def test_simulator_reports_through_services(rekap):
     state = rekap.writer.state
     assert state.totals[("31", CONTEST)].tps_reported == 60
     assert rekap.settings.photo_dir.exists() and any(rekap.files.originals.rglob("*"))
-    kinds = {s for s in state.latest_by_source.values() for s in s}
+    kinds = {label for key in state.accepted for label in state.latest_of(key)}
     assert "officer" in kinds
     assert rekap.verify().ok

@@ -6,8 +6,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from rekap.domain.errors import RekapError
-from rekap.domain.result import Result
+from rekap.domain.result import Result, Source
 from rekap.domain.submission import Submission
+from rekap.log.reader import read_entries
 from rekap.store import tables as t
 
 TPS_CODES = [f"31.71.01.1001-{n:03d}" for n in range(1, 5)] + ["31.01.01.1001-001"]
@@ -78,6 +79,8 @@ def test_live_state_equals_rebuilt_state(rekap, ops):
     assert rebuilt.totals == live_state.totals
     assert rebuilt.accepted == live_state.accepted
     assert rebuilt.disagreeing == live_state.disagreeing
+    assert every_source_latest(rekap) == {k: dict(live_state.latest_of(k)) for k in every_source_latest(rekap)}
+
     assert rekap.verify().ok
     # totals of the province equal the sum over the accepted TPS results that count (held ones do not)
     tot = rebuilt.totals[("31", CONTEST)]
@@ -86,3 +89,16 @@ def test_live_state_equals_rebuilt_state(rekap, ops):
     assert tot.voters_unknown == sum(a.result.voters is None for a in counted)
     assert tot.votes.get(2, 0) == sum(a.result.votes[2] for a in counted)
     assert (tot.tps_reported, tot.held) == (len(counted), len(rebuilt.accepted) - len(counted))
+
+
+def every_source_latest(rekap):
+    """The latest result of every source label per TPS×contest, straight from the log: what the fold keeps only
+    where the accepted result alone does not say it."""
+    latest: dict = {}
+    with rekap.db.reader.connect() as conn:
+        for e in read_entries(conn):
+            if e.kind == "result.submitted":
+                p = e.payload
+                label = "officer" if p.get("verified") else Source(**p["source"]).label
+                latest.setdefault((p["tps"], p["contest"]), {})[label] = Result.from_payload(p["result"])
+    return latest

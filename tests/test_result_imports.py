@@ -42,7 +42,8 @@ def test_an_official_file_imported_twice_gives_one_set_of_entries(rekap, tmp_pat
     assert rekap.writer.state.seq == seq
     t = rekap.writer.state.totals[("31", CONTEST)]
     assert t.tps_reported == len(tps) and t.held == 0
-    sources = {label for by in rekap.writer.state.latest_by_source.values() for label in by}
+    state = rekap.writer.state
+    sources = {label for key in state.accepted for label in state.latest_of(key)}
     assert sources == {"import:kpu"}
     assert rekap.verify().ok
 

@@ -141,8 +141,7 @@ def plan_imported(state: State, sub: Submission, who: Reporter) -> Draft:
     """An imported row's entry, or AlreadyLogged when the source's latest figures for this TPS×contest are these
     numbers already: importing the same file again adds nothing (decided under the write lock, so two imports
     of one file cannot both add it)."""
-    latest = state.latest_by_source.get((sub.tps, sub.contest))
-    if latest is not None and latest.get(who.source.label) == sub.result:
+    if state.latest_of((sub.tps, sub.contest)).get(who.source.label) == sub.result:
         raise AlreadyLogged(f"{sub.tps} {sub.contest}: {who.source.label} has these numbers already", field="tps")
     return plan_submission(state, sub, who, rejecting=())
 

@@ -46,10 +46,10 @@ class TpsIndex:
             now = a is not None and a.source == "correction"
             if now != (key in self._corrected):
                 self._mark_corrected(state, key, now)
-        disagreeing, latest, labels = state.disagreeing, state.latest_by_source, self._labels
+        disagreeing, labels = state.disagreeing, self._labels
         for key in event.submitted:
             self._dispute(*key, key in disagreeing)
-            reported = latest.get(key, {}).keys()
+            reported = state.latest_of(key).keys()
             known = labels.get(key[1], frozenset())
             if not known.issuperset(reported):
                 labels[key[1]] = known | reported

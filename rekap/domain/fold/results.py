@@ -53,9 +53,7 @@ def result_submitted(state: State, entry: Entry) -> Changes:
 
     # a verified correction speaks for the officer: it replaces the officer's figure in comparisons
     label = "officer" if verified else source.label
-    latest = state.latest_by_source.get(key)
-    if latest is None:
-        latest = state.latest_by_source[key] = {}
+    latest = dict(state.latest_of(key))
     latest[label] = result
     was_disagreeing = key in state.disagreeing
     now_disagreeing = len(latest) > 1 and len({r.signature() for r in latest.values()}) > 1
@@ -73,6 +71,10 @@ def result_submitted(state: State, entry: Entry) -> Changes:
         state.accepted[key] = new
         ch.accepted.add(key)
         sub.accepted = True
+    if new is not None and len(latest) == 1 and latest.get(new.label) is new.result:
+        state.latest_by_source.pop(key, None)  # the accepted result says it all
+    else:
+        state.latest_by_source[key] = latest
     if was_disagreeing != now_disagreeing and key in state.accepted:
         ch.accepted.add(key)
     if new is old and was_disagreeing == now_disagreeing:

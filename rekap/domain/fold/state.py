@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from rekap.domain.contest import Contest, Election
@@ -28,6 +29,11 @@ class Accepted:
     @property
     def flagged(self) -> bool:
         return bool(self.findings)
+
+    @property
+    def label(self) -> str:
+        """The source label it was reported under: a verified correction speaks for the officer."""
+        return "officer" if self.source == "correction" else self.source
 
     def __reduce__(self) -> tuple[type[Accepted], tuple[object, ...]]:
         # pickled as its fields in order, not as a dict of slot names: a national checkpoint holds 823k of them,
@@ -127,7 +133,9 @@ class State:
     elections: dict[str, Election] = field(default_factory=dict)
     contests: dict[str, Contest] = field(default_factory=dict)
     accepted: dict[tuple[str, str], Accepted] = field(default_factory=dict)
-    #: the latest result each source label reported, per TPS×contest (the accepted one is the same object)
+    #: the latest result each source label reported, per TPS×contest — only where that is more than the accepted
+    #: result alone (nearly every TPS has one source: 823k dicts would be a third of a national checkpoint's
+    #: reading); read it through `latest_of`
     latest_by_source: dict[tuple[str, str], dict[str, Result]] = field(default_factory=dict)
     disagreeing: set[tuple[str, str]] = field(default_factory=set)
     totals: dict[tuple[str, str], Totals] = field(default_factory=dict)
@@ -156,6 +164,14 @@ class State:
             keys = tuple((c, contest.id) for c in path_of(kelurahan) if is_within(c, contest.scope))
             p = self._paths[(kelurahan, contest.id)] = (keys, tuple(self.totals_of(*k) for k in keys))
         return p
+
+    def latest_of(self, key: tuple[str, str]) -> Mapping[str, Result]:
+        """The latest result each source label reported for a TPS×contest ({} if none)."""
+        latest = self.latest_by_source.get(key)
+        if latest is not None:
+            return latest
+        a = self.accepted.get(key)
+        return {} if a is None else {a.label: a.result}
 
     def totals_of(self, region: str, contest: str) -> Totals:
         t = self.totals.get((region, contest))

@@ -100,6 +100,8 @@ def test_an_officer_reports_offline_and_gets_a_receipt(
         route.continue_()
 
     page.route("**/api/v1/submissions", cut_first_answer)
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(f"{r.method} {r.url}"))
     context.set_offline(False)
     for _ in range(200):  # the 'online' event sends it; its answer is cut, so it waits in the queue again
         if cut and page.locator('[data-outbox] li[data-status="queued"]').count():
@@ -108,6 +110,7 @@ def test_an_officer_reports_offline_and_gets_a_receipt(
     page.evaluate("window.dispatchEvent(new Event('online'))")  # the next try (the phone does it every 15 s)
     page.wait_for_selector('[data-outbox] li[data-status="accepted"]', timeout=15000)
     assert cut, "the first answer was cut"
+    assert not [r for r in sent if "/api/v1/photos/" in r], "the photo went with the result, in the same request"
     receipt = page.locator("[data-outbox] .receipt").first.inner_text()
     assert "#" in receipt
     page.wait_for_function("() => document.querySelector('[data-outbox] img.qr').naturalWidth > 0")  # its QR

@@ -218,6 +218,6 @@ def test_a_worker_hands_the_photo_rows_to_the_machines_writer(rekap, worker, off
     assert send(client, officer_token, [data], key="via-writer").status_code == 200
     refused = send(client, officer_token, [jpeg()], result=clean_result() | {"valid": 1})
     assert refused.status_code == 422 and len(photo_rows(rekap)) == 1
-    assert rekap.photos.copies.settle(30)  # the writer, which wrote the row, made the copies
+    assert worker.photos.copies.settle(30)  # the worker, which has the bytes, made the copies
     assert rekap.files.read_public(sha(data), "thumb") is not None
     assert rekap.verify().ok

@@ -198,8 +198,9 @@ class Photos:
     async def keep_originals_async(self, photos: Sequence[tuple[PhotoInfo, bytes]]) -> None:
         """Make checked photos' originals durable, in the uploads' group commit, without their rows: those go into
         the transaction of the entry that names them (a result sent with its photos)."""
-        waiting = [asyncio.wrap_future(self._uploads.submit(info, data, None)) for info, data in photos]
-        await asyncio.gather(*waiting)
+        waiting = [self._uploads.submit(info, data, None) for info, data in photos]
+        for durable in waiting:
+            await asyncio.wrap_future(durable)
 
     def info(self, sha256: str) -> PhotoInfo | None:
         with self.db.reader.connect() as conn:

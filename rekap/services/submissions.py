@@ -139,7 +139,10 @@ class Submissions:
             await asyncio.to_thread(self._check_photos, rest)
         await self.photos.keep_originals_async(list(checked.values()))
         new = tuple((info, uploader) for info, _ in checked.values())
-        return await self._logged(token, replace(sub, photos=photos), idempotency_key, new)
+        receipt = await self._logged(token, replace(sub, photos=photos), idempotency_key, new)
+        if not receipt.replayed:  # their rows are committed: this process, which has their bytes, makes the copies
+            self.photos.recorded(list(checked))
+        return receipt
 
     async def _logged(self, token: Caller, sub: Submission, idempotency_key: str | None, new: NewPhotos) -> Receipt:
         """A submission whose photos are checked, through this machine's log writer (or here, if it is not
@@ -171,8 +174,6 @@ class Submissions:
         outcome = await asyncio.wrap_future(self.writer.submit(cmd))
         if isinstance(outcome, Replayed):
             return await asyncio.to_thread(self._receipt, sub, outcome)
-        if new and self.photos is not None:
-            self.photos.recorded([info.sha256 for info, _ in new])
         return self._receipt(sub, outcome)
 
     def report_photos(

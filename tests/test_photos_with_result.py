@@ -221,3 +221,17 @@ def test_a_worker_hands_the_photo_rows_to_the_machines_writer(rekap, worker, off
     assert worker.photos.copies.settle(30)  # the worker, which has the bytes, made the copies
     assert rekap.files.read_public(sha(data), "thumb") is not None
     assert rekap.verify().ok
+
+
+def test_an_officer_logged_in_sends_the_form_with_its_csrf_token_as_a_part(rekap, client):
+    from rekap.services.people import CLI
+    from tests.test_people_web import csrf_of, login
+
+    rekap.people.create(CLI, "Ani", "officer", TPS, username="ani", password="rahasia1")
+    assert login(client, "ani", "rahasia1") in (200, 303)
+    files = [("submission", (None, json.dumps({"tps": TPS, "contest": CONTEST, "result": clean_result()}))),
+             ("photo", ("c1.jpg", jpeg(), "image/jpeg"))]  # fmt: skip
+    assert client.post("/api/v1/submissions", files=files).status_code == 403  # no token: refused
+    r = client.post("/api/v1/submissions", files=[("csrf", (None, csrf_of(client))), *files])
+    assert r.status_code == 201, r.text
+    assert tps_photos(client) == [[sha(jpeg())]]

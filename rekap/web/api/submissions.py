@@ -53,9 +53,16 @@ SUBMISSION_BODY: dict[str, Any] = {
 }
 
 
+async def _body(request: Request) -> bytes:
+    """The body, read before the access check (so kept for the route, whose form the check may read for its CSRF
+    token first)."""
+    return await request.body()
+
+
 @router.post("/submissions", status_code=201, response_model=ReceiptOut, openapi_extra=SUBMISSION_BODY)
 async def post_submission(
     request: Request,
+    body: Annotated[bytes, Depends(_body)],
     svc: ServicesDep,
     actor: Annotated[Actor, Depends(requires("result.submit"))],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
@@ -67,7 +74,6 @@ async def post_submission(
     operation: a refused result stores no photo row, and the same `Idempotency-Key` again answers the same receipt
     and stores nothing twice."""
     # async: the request waits for the group commit on the event loop instead of holding a threadpool thread
-    body = await request.body()
     content_type = request.headers.get("content-type")
     if is_form_data(content_type):
         sub, sent = _form(body, content_type or "", request.app.state.limits.max_body_bytes)

@@ -11,7 +11,7 @@ import psycopg
 
 from bench.http import Answer, encode
 from bench.load import closed_loop, run_closed_loop
-from bench.photos import photo_for
+from bench.photos import form_with_photo, photo_for
 from bench.stats import Load
 
 
@@ -23,7 +23,8 @@ def read_bodies(results: Path, start: int = 0, count: int | None = None) -> list
 
 class Submissions:
     """Item i: the i-th submission body of the stream (wrapping round as a resubmission once all TPS are in),
-    sent by one of the officers' tokens with an Idempotency-Key, after its photo when there are photos."""
+    sent by one of the officers' tokens with an Idempotency-Key, with its photo in the same request when there are
+    photos."""
 
     def __init__(self, bodies: list[bytes], tokens: list[str], photos: bool, limit: int, tag: str) -> None:
         self.bodies, self.tokens, self.photos, self.limit, self.tag = bodies, tokens, photos, limit, tag
@@ -37,11 +38,9 @@ class Submissions:
         headers = auth | {"Content-Type": "application/json", "Idempotency-Key": f"{self.tag}:{tps}:{i}"}
         if not self.photos:
             return (encode("POST", "/api/v1/submissions", body, headers),)
-        sha, data = photo_for(f"{tps}:{self.tag}:{i}")
-        doc = json.loads(body)
-        doc["photos"] = [sha]
-        post = encode("POST", "/api/v1/submissions", json.dumps(doc).encode(), headers)
-        return (encode("PUT", f"/api/v1/photos/{sha}", data, auth | {"Content-Type": "image/jpeg"}), post)
+        _, data = photo_for(f"{tps}:{self.tag}:{i}")
+        content_type, form = form_with_photo(body, data)  # the result names no photo: the one sent is its photo
+        return (encode("POST", "/api/v1/submissions", form, headers | {"Content-Type": content_type}),)
 
 
 @dataclass

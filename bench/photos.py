@@ -1,4 +1,5 @@
-"""Small C1 photos for the ingest benchmark: one real JPEG, made unique per TPS by a comment segment."""
+"""Small C1 photos for the ingest benchmark: one real JPEG, made unique per TPS by a comment segment, sent with its
+result in one multipart/form-data request."""
 
 from __future__ import annotations
 
@@ -31,3 +32,17 @@ def photo_for(tps: str) -> tuple[str, bytes]:
     data = _base()
     unique = data[:2] + b"\xff\xfe" + (len(text) + 2).to_bytes(2, "big") + text + data[2:]
     return hashlib.sha256(unique).hexdigest(), unique
+
+
+BOUNDARY = "rekap-bench-c1"
+
+
+def form_with_photo(submission: bytes, photo: bytes) -> tuple[str, bytes]:
+    """(Content-Type, body) of POST /api/v1/submissions with the submission's JSON and one photo as its parts."""
+    head = f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=".encode()
+    body = b"".join([
+        head, b'"submission"\r\nContent-Type: application/json\r\n\r\n', submission, b"\r\n",
+        head, b'"photo"; filename="c1.jpg"\r\nContent-Type: image/jpeg\r\n\r\n', photo, b"\r\n",
+        f"--{BOUNDARY}--\r\n".encode(),
+    ])  # fmt: skip
+    return f"multipart/form-data; boundary={BOUNDARY}", body

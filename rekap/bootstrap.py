@@ -90,9 +90,8 @@ class Rekap:
         self.public_log = PublicLog(db, self.signer)
         self.photos = Photos(db, self.files, settings.max_photo_bytes, settings.max_photo_pixels)
         self.submissions = Submissions(
-            self.writer, db, settings.rejecting_sources, self.handoff, settings.photo_required_from,
-            self.photos.recorded_lately,
-        )  # fmt: skip
+            self.writer, db, settings.rejecting_sources, self.handoff, settings.photo_required_from, self.photos
+        )
         self.people = People(
             self.writer, db, self.clock, hasher(settings.argon2_memory_kib), settings.activation_code_days
         )

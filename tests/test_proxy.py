@@ -1,6 +1,6 @@
 """The nginx config of docs/deploy.md, run as written (TLS aside) in front of a real rekap: what it promises
 holds — the public site and the field host both reach rekap, a JSON body above 64 KiB stops at the proxy, a
-photo does not, and a read flood from one address is cut to its rate with 503s."""
+photo does not (nor a result sent with its photo), and a read flood from one address is cut to its rate with 503s."""
 
 import os
 import re
@@ -72,9 +72,13 @@ def test_the_documented_nginx_config_holds_in_front_of_rekap(proxied):
         assert page.status_code == 200 and "content-security-policy" in page.headers  # rekap answered
         assert http.get("/api/v1/log/head", headers=field).status_code == 200  # the field host reaches it too
 
-        big = b'{"tps": "' + b"x" * 100_000 + b'"}'
-        refused = http.post("/api/v1/submissions", content=big, headers=public | {"Content-Type": "application/json"})
+        big = b'{"nik": "' + b"x" * 100_000 + b'"}'
+        refused = http.post("/api/v1/find-my-tps", content=big, headers=public | {"Content-Type": "application/json"})
         assert refused.status_code == 413 and "content-security-policy" not in refused.headers  # stopped at nginx
+
+        form = {"Content-Type": "multipart/form-data; boundary=b"}
+        with_photo = http.post("/api/v1/submissions", content=b"\xff" * 1_000_000, headers=public | form)
+        assert with_photo.status_code == 401 and "content-security-policy" in with_photo.headers  # reached rekap
 
         photo = http.put("/api/v1/photos/" + "0" * 64, content=b"\xff" * 1_000_000, headers=public)
         assert photo.status_code == 401  # through the proxy to rekap, which wants a token

@@ -27,6 +27,9 @@ from rekap.domain.regions import is_within
 from rekap.domain.result import COUNT_FIELDS, Result, Source
 from rekap.domain.rules import TpsFacts, check, unchecked
 
+#: photos one submission may name (the JSON's `photos` and the photo parts sent with it, together)
+MAX_PHOTOS = 20
+
 
 @dataclass(frozen=True, slots=True)
 class Submission:

@@ -6,17 +6,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
 
 from rekap.domain.errors import RekapError
 from rekap.domain.fold import Changes, State
 from rekap.domain.log import Draft, Entry
+from rekap.store.batch import Rows
 
 #: a domain planner bound to its arguments: the entry to log, or the typed error that says why not
 Plan = Callable[[State], Draft]
 #: a store function bound to its arguments, run in the entry's transaction right after it is folded (internal
 #: rows beside the public log: a token's secret hash, a user's name)
 StoreWrite = Callable[[Connection, Entry], None]
+#: rows of an internal table that go into the batch's one statement with the entry, each left out where a row with
+#: its key is there already (the photos sent with a result: the same bytes sent twice are one row)
+NewRows = Callable[[Entry], tuple[Table, Rows]]
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class Command:
     plan: Plan
     writes: tuple[StoreWrite, ...] = ()
     key: IdempotencyKey | None = None
+    rows: tuple[NewRows, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
 
 from rekap.domain.errors import IdempotencyConflict, RekapError
 from rekap.domain.fold import Changes, State, apply
@@ -32,6 +32,8 @@ from rekap.store.projection import changed_rows, persist_streams
 
 #: The most commands one transaction takes: bounds its size and the wait of the first caller in it.
 MAX_BATCH = 512
+#: the commands' new rows of a batch, by table, each by its key
+Kept = dict[Table, dict[tuple[object, ...], tuple[object, ...]]]
 
 
 @dataclass
@@ -211,10 +213,10 @@ class LogWriter:
             with self.db.writer.begin() as conn:
                 head_seq, _ = log_table.head(conn, lock=True)
                 caught, theirs = self._catch_up(conn, state, head_seq)
-                out, entries, changes, claims = self._fold(conn, state, cmds)
+                out, entries, changes, claims, kept = self._fold(conn, state, cmds)
                 theirs.merge(changes)
                 if entries:
-                    self._write(conn, state, entries, changes, claims)
+                    self._write(conn, state, entries, changes, claims, kept)
         except BaseException:
             self._state = None  # memory may be ahead of the database: reload from the log next time
             raise
@@ -225,13 +227,21 @@ class LogWriter:
         return out
 
     def _write(
-        self, conn: Connection, state: State, entries: list[Entry], changes: Changes, claims: batch.Rows
+        self,
+        conn: Connection,
+        state: State,
+        entries: list[Entry],
+        changes: Changes,
+        claims: batch.Rows,
+        kept: Kept,
     ) -> None:
-        """A batch's writes: the entries, the projection rows, the idempotency keys and the new head. On
-        PostgreSQL they are one statement, so the transaction waits for the server once here (then once more
-        for the commit), and it announces the new head to the other workers' followers at commit."""
-        parts = [(t.log, [log_table.log_row(e) for e in entries], False), *changed_rows(state, changes)]
+        """A batch's writes: the entries, the projection rows, the idempotency keys, the commands' new rows and the
+        new head. On PostgreSQL they are one statement, so the transaction waits for the server once here (then
+        once more for the commit), and it announces the new head to the other workers' followers at commit."""
+        parts: list[batch.Part] = [(t.log, [log_table.log_row(e) for e in entries], False)]
+        parts += changed_rows(state, changes)
         parts.append((t.idempotency, claims, False))
+        parts += [(table, list(rows.values()), batch.KEEP) for table, rows in kept.items()]
         persist_streams(conn, changes)
         if self.db.is_sqlite:
             for table, rows, replace in parts:
@@ -242,12 +252,13 @@ class LogWriter:
 
     def _fold(
         self, conn: Connection, state: State, cmds: list[Command]
-    ) -> tuple[list[Outcome], list[Entry], Changes, batch.Rows]:
+    ) -> tuple[list[Outcome], list[Entry], Changes, batch.Rows, Kept]:
         out: list[Outcome] = []
         entries: list[Entry] = []
         changes = Changes()
         used = idempotency.used(conn, [c.key for c in cmds if c.key])
         claims: batch.Rows = []
+        kept: Kept = {}
         for cmd in cmds:
             key = cmd.key
             if key and (key.token_id, key.key) in used:
@@ -263,12 +274,17 @@ class LogWriter:
             changes.merge(these)
             for write in cmd.writes:
                 write(conn, e)
+            for rows_of in cmd.rows:
+                table, rows = rows_of(e)
+                keyed, key_at = kept.setdefault(table, {}), batch.key_positions(table)
+                for row in rows:  # one statement may not insert a key twice: the first row with it stays
+                    keyed.setdefault(tuple(row[i] for i in key_at), row)
             if key:  # a second command with this key in the same batch is a replay of this one
                 used[key.token_id, key.key] = (key.digest, e.seq)
                 claims.append(idempotency.claim_row(key.token_id, key.key, key.digest, e))
             entries.append(e)
             out.append(Appended(e, these))
-        return out, entries, changes, claims
+        return out, entries, changes, claims, kept
 
 
 def _replay(key: IdempotencyKey, digest: str, seq: int) -> Replayed | IdempotencyConflict:

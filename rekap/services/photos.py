@@ -9,7 +9,7 @@ import io
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -131,12 +131,14 @@ class Photos:
         self.max_bytes, self.max_pixels = max_bytes, max_pixels
         self._decoding = threading.BoundedSemaphore(decoders)
         self.copies = Copies(db, files, in_child)
-        self._uploads = Uploads(db, files, self._recorded)
+        self._uploads = Uploads(db, files, self.recorded)
         #: photos this process recorded lately: the submission that names one most often comes right after
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._recent_lock = threading.Lock()
 
-    def _recorded(self, hashes: list[str]) -> None:
+    def recorded(self, hashes: list[str]) -> None:
+        """These photos' rows were just committed (by an upload, or with the result they were sent with): known to
+        this process, and their public copies queued."""
         with self._recent_lock:
             self._recent.update(dict.fromkeys(hashes))
             while len(self._recent) > RECENT:
@@ -148,46 +150,57 @@ class Photos:
         with self._recent_lock:
             return {h for h in hashes if h in self._recent}
 
-    def _inspected(self, sha256: str, data: bytes, declared_type: str | None) -> PhotoInfo:
-        """Size, hash and header: what the photo says it is, before any pixel is decoded."""
+    def _inspected(self, data: bytes, declared_type: str | None, sha256: str | None = None) -> PhotoInfo:
+        """Size, hash and header: what the photo says it is, before any pixel is decoded (`sha256`: the hash it was
+        sent under, which its bytes must have)."""
         if len(data) > self.max_bytes:
             raise PhotoTooLarge(f"{len(data)} bytes; at most {self.max_bytes}", field="body")
         actual = hashlib.sha256(data).hexdigest()
-        if actual != sha256:
+        if sha256 is not None and actual != sha256:
             raise PhotoHashMismatch(f"body hashes to {actual}", field="sha256")
         media_type, width, height = inspect_image(data, declared_type, self.max_pixels)
-        return PhotoInfo(sha256, media_type, len(data), width, height)
+        return PhotoInfo(actual, media_type, len(data), width, height)
 
     def _decodes(self, data: bytes) -> None:
         with self._decoding:
             check_whole(data)
 
-    def _checked(self, sha256: str, data: bytes, declared_type: str | None) -> PhotoInfo:
-        info = self._inspected(sha256, data, declared_type)
+    def _checked(self, data: bytes, declared_type: str | None, sha256: str | None = None) -> PhotoInfo:
+        info = self._inspected(data, declared_type, sha256)
         self._decodes(data)
         return info
 
     def put(self, sha256: str, data: bytes, declared_type: str | None, actor: str) -> tuple[PhotoInfo, bool]:
         """Store the original bytes under their hash; (info, created). Same bytes again → same info."""
-        info = self._checked(sha256.lower(), data, declared_type)
+        info = self._checked(data, declared_type, sha256.lower())
         return info, self._uploads.submit(info, data, actor).result()
+
+    async def check_async(self, data: bytes, declared_type: str | None, sha256: str | None = None) -> PhotoInfo:
+        """Every check of an upload, for the event loop. A small JPEG is checked here (hashed and decoded at 1/8 in
+        a fraction of a millisecond and of a megabyte: handing it to a thread would cost more), anything else in a
+        thread, within the decoding pool."""
+        if len(data) > CHECK_ON_LOOP_BYTES:
+            return await asyncio.to_thread(self._checked, data, declared_type, sha256)
+        info = self._inspected(data, declared_type, sha256)
+        if info.media_type == "image/jpeg" and info.width * info.height <= CHECK_ON_LOOP_PIXELS:
+            check_whole(data)
+        else:
+            await asyncio.to_thread(self._decodes, data)
+        return info
 
     async def put_async(
         self, sha256: str, data: bytes, declared_type: str | None, actor: str
     ) -> tuple[PhotoInfo, bool]:
-        """`put` for the event loop: the checks, then the group commit awaited without a thread. A small JPEG is
-        checked here (hashed and decoded at 1/8 in a fraction of a millisecond and of a megabyte: handing it to
-        a thread would cost more), anything else in a thread, within the decoding pool."""
-        sha256 = sha256.lower()
-        if len(data) > CHECK_ON_LOOP_BYTES:
-            info = await asyncio.to_thread(self._checked, sha256, data, declared_type)
-        else:
-            info = self._inspected(sha256, data, declared_type)
-            if info.media_type == "image/jpeg" and info.width * info.height <= CHECK_ON_LOOP_PIXELS:
-                check_whole(data)
-            else:
-                await asyncio.to_thread(self._decodes, data)
+        """`put` for the event loop: the checks, then the group commit awaited without a thread."""
+        info = await self.check_async(data, declared_type, sha256.lower())
         return info, await asyncio.wrap_future(self._uploads.submit(info, data, actor))
+
+    async def keep_originals_async(self, photos: Sequence[tuple[PhotoInfo, bytes]]) -> None:
+        """Make checked photos' originals durable, in the uploads' group commit, without their rows: those go into
+        the transaction of the entry that names them (a result sent with its photos)."""
+        waiting = [self._uploads.submit(info, data, None) for info, data in photos]
+        for durable in waiting:
+            await asyncio.wrap_future(durable)
 
     def info(self, sha256: str) -> PhotoInfo | None:
         with self.db.reader.connect() as conn:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Any, Final, Literal
 
 import psycopg
 from psycopg.sql import Identifier
@@ -20,7 +20,10 @@ from sqlalchemy import BigInteger, Boolean, Connection, Executable, Integer, Sma
 from sqlalchemy.dialects import sqlite
 
 Rows = list[tuple[Any, ...]]  # each row's values in the order of its table's columns
-Part = tuple[Table, Rows, bool]  # a table, its rows, and whether a row replaces the one with its key
+#: True: a row replaces the one with its key; False: the rows are new; KEEP: a row whose key is there is left out
+Replace = bool | Literal["keep"]
+KEEP: Final = "keep"
+Part = tuple[Table, Rows, Replace]  # a table, its rows, and what a row whose key is there does
 
 
 def _pg_type(column: Any) -> str:
@@ -31,26 +34,30 @@ def _pg_type(column: Any) -> str:
 
 
 @cache
-def _pg_statement(table: Table, upsert: bool) -> str:
+def _pg_statement(table: Table, upsert: Replace) -> str:
     quote = Identifier
     names = [c.name for c in table.columns]
     cols = ", ".join(quote(n).as_string() for n in names)
     arrays = ", ".join(f"%b::{_pg_type(c)}[]" for c in table.columns)  # binary: psycopg dumps text arrays in Python
     sql = f"INSERT INTO {quote(table.name).as_string()} ({cols}) SELECT * FROM unnest({arrays})"
-    if upsert:
-        keys = [c.name for c in table.primary_key.columns]
+    keys = [c.name for c in table.primary_key.columns]
+    if upsert == KEEP:
+        sql += f" ON CONFLICT ({', '.join(quote(k).as_string() for k in keys)}) DO NOTHING"
+    elif upsert:
         sets = ", ".join(f"{quote(n).as_string()} = EXCLUDED.{quote(n).as_string()}" for n in names if n not in keys)
         sql += f" ON CONFLICT ({', '.join(quote(k).as_string() for k in keys)}) DO UPDATE SET {sets}"
     return sql
 
 
 @cache
-def _sqlite_statement(table: Table, upsert: bool) -> Executable:
+def _sqlite_statement(table: Table, upsert: Replace) -> Executable:
     """Built once per table: a fresh statement per call would also defeat SQLAlchemy's compiled cache."""
     if not upsert:
         return table.insert()
     keys = [c.name for c in table.primary_key.columns]
     stmt = sqlite.insert(table)
+    if upsert == KEEP:
+        return stmt.on_conflict_do_nothing(index_elements=keys)
     return stmt.on_conflict_do_update(
         index_elements=keys, set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
     )
@@ -60,9 +67,10 @@ def _driver(conn: Connection) -> psycopg.Connection[Any]:
     return conn.connection.driver_connection  # type: ignore[return-value]
 
 
-def insert(conn: Connection, table: Table, rows: Rows, *, upsert: bool = False) -> None:
+def insert(conn: Connection, table: Table, rows: Rows, *, upsert: Replace = False) -> None:
     """Insert `rows` (each with every column of `table`); with `upsert`, a row whose primary key exists
-    replaces it. The keys of one call must be distinct: one statement may not change a row twice."""
+    replaces it (KEEP: is left out). The keys of one call must be distinct: one statement may not change a row
+    twice."""
     if not rows:
         return
     if conn.dialect.name != "postgresql":
@@ -79,6 +87,12 @@ def upsert(conn: Connection, table: Table, rows: Rows) -> None:
 @cache
 def column_names(table: Table) -> tuple[str, ...]:
     return tuple(c.name for c in table.columns)
+
+
+@cache
+def key_positions(table: Table) -> tuple[int, ...]:
+    """Where a row's primary key is among its values."""
+    return tuple(i for i, c in enumerate(table.columns) if c.primary_key)
 
 
 def _columns(table: Table, rows: Rows) -> list[list[Any]]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from rekap.domain.log import Entry
 from rekap.store import tables as t
+from rekap.store.batch import Rows
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,12 @@ def insert_new(conn: Connection, photos: list[tuple[PhotoInfo, str, str]]) -> se
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     stmt = insert(t.photos).on_conflict_do_nothing(index_elements=["sha256"]).returning(t.photos.c.sha256)
     return set(conn.execute(stmt, rows).scalars())
+
+
+def rows_sent_with(entry: Entry, *, photos: tuple[tuple[PhotoInfo, str], ...]) -> tuple[Table, Rows]:
+    """The photos (info, uploaded_by) sent in one request with the result `entry` logs, as rows of its batch:
+    uploaded when it was logged, their copies still to make."""
+    return t.photos, [(p.sha256, p.media_type, p.size, p.width, p.height, entry.at, by, None) for p, by in photos]
 
 
 def not_copied(conn: Connection) -> list[str]:

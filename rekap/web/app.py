@@ -61,6 +61,8 @@ def create_app(
     docs.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # skips text/event-stream
     limits = limits or WebLimits()
+    app.state.limits = limits
+    submissions.document_bodies(app)
     if throttle is None:
         assert svc.attempts is not None, "built by rekap/bootstrap.py"
         window = int(limits.auth_window)

@@ -18,10 +18,12 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rekap.domain.errors import BodyTooLarge, BodyTooSlow, Busy, PhotoTooLarge, RekapError, Unauthorized
+from rekap.domain.submission import MAX_PHOTOS
 from rekap.services.tokens import Tokens
 from rekap.web.access import SESSION_COOKIE
 from rekap.web.cache import Representation
 from rekap.web.front import Front
+from rekap.web.multipart import is_form_data
 from rekap.web.problems import from_error
 from rekap.web.throttle import AuthThrottle
 
@@ -30,6 +32,7 @@ access = logging.getLogger("rekap.access")
 #: writes that need a bearer token: it is checked (and its failures throttled) before the body is read
 BEARER_FIRST = ("/api/v1/submissions", "/api/v1/photos/", "/api/v1/admin/")
 PHOTO_PATHS = ("/api/v1/photos/",)
+SUBMISSIONS = "/api/v1/submissions"  # as multipart/form-data, a result with its photos
 #: long-lived answers that are not counted against the read limit (each holds a connection, not a worker)
 STREAMS = ("/api/v1/events",)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -59,6 +62,20 @@ class WebLimits:
     auth_window: float = 60.0
     access_log: bool = True
     body_timeout: float = 30.0  # seconds a request body may pause between two chunks
+
+    @property
+    def max_submission_with_photos_bytes(self) -> int:
+        """A result sent with its photos: as many photos as a result may have, each up to the photo cap, and the
+        JSON (with the parts' headers) up to the JSON cap."""
+        return self.max_photo_bytes * MAX_PHOTOS + self.max_body_bytes
+
+    def body_cap(self, path: str, content_type: str | None) -> tuple[int, type[RekapError]]:
+        """How large a body this request may send, and the refusal beyond it."""
+        if path.startswith(PHOTO_PATHS):
+            return self.max_photo_bytes, PhotoTooLarge
+        if path == SUBMISSIONS and is_form_data(content_type):
+            return self.max_submission_with_photos_bytes, BodyTooLarge
+        return self.max_body_bytes, BodyTooLarge
 
 
 class Guard:
@@ -135,10 +152,8 @@ class Guard:
         try:
             if path.startswith(BEARER_FIRST):
                 await self._authenticate(scope)
-            photo = path.startswith(PHOTO_PATHS)
-            limit = self.limits.max_photo_bytes if photo else self.limits.max_body_bytes
-            body = await self._read_body(scope, receive, limit, PhotoTooLarge if photo else BodyTooLarge,
-                                         self.limits.body_timeout)  # fmt: skip
+            limit, too_large = self.limits.body_cap(path, _header(scope, b"content-type"))
+            body = await self._read_body(scope, receive, limit, too_large, self.limits.body_timeout)
         except RekapError as err:
             await from_error(err)(scope, receive, send)
             return

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StrictInt, field_validator
 
 from rekap.domain.result import Result
-from rekap.domain.submission import Submission
+from rekap.domain.submission import MAX_PHOTOS, Submission
 
 Count = Annotated[StrictInt, Field(ge=-(10**7), le=10**7)]  # negatives reach the C1-NONNEG rule by name
 #: a log seq: a BIGINT column, so nothing beyond 2**63 - 1 may reach the database (it overflows the driver)
@@ -52,7 +52,7 @@ class SubmissionIn(BaseModel):
     tps: str = Field(max_length=24, examples=["31.71.01.1001-001"])
     contest: str = Field(max_length=80)
     result: ResultIn
-    photos: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(default=[], max_length=20)
+    photos: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(default=[], max_length=MAX_PHOTOS)
     corrects: Seq | None = Field(default=None, description="seq of the submission this corrects")
     reason: str | None = Field(default=None, max_length=1000)
 

@@ -1,7 +1,7 @@
 """An officer on a 360 px phone: activates with the code from the sheet, fills the C1 with a photo, sends it with
 the network cut, and sees it accepted (and on the public TPS page) when the network returns; a cut answer is
-retried without a second submission; the officer and then an operator correct it with a reason, and the public
-TPS page shows every step."""
+retried without a second submission, and a proxy that refuses the photo with the result has them sent one by one;
+the officer and then an operator correct it with a reason, and the public TPS page shows every step."""
 
 from __future__ import annotations
 
@@ -100,6 +100,8 @@ def test_an_officer_reports_offline_and_gets_a_receipt(
         route.continue_()
 
     page.route("**/api/v1/submissions", cut_first_answer)
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(f"{r.method} {r.url}"))
     context.set_offline(False)
     for _ in range(200):  # the 'online' event sends it; its answer is cut, so it waits in the queue again
         if cut and page.locator('[data-outbox] li[data-status="queued"]').count():
@@ -108,6 +110,7 @@ def test_an_officer_reports_offline_and_gets_a_receipt(
     page.evaluate("window.dispatchEvent(new Event('online'))")  # the next try (the phone does it every 15 s)
     page.wait_for_selector('[data-outbox] li[data-status="accepted"]', timeout=15000)
     assert cut, "the first answer was cut"
+    assert not [r for r in sent if "/api/v1/photos/" in r], "the photo went with the result, in the same request"
     receipt = page.locator("[data-outbox] .receipt").first.inner_text()
     assert "#" in receipt
     page.wait_for_function("() => document.querySelector('[data-outbox] img.qr').naturalWidth > 0")  # its QR
@@ -121,6 +124,45 @@ def test_an_officer_reports_offline_and_gets_a_receipt(
 
     page.goto(f"{site.url}/tps/{TPS}")
     assert "215" in page.locator(f"#numbers-{CONTEST}").inner_text()
+    assert errors == []
+
+
+def test_a_proxy_that_refuses_the_photo_with_the_result_gets_them_one_by_one(
+    site: Site, phone: tuple[BrowserContext, Page, list[str]], tmp_path: Path
+) -> None:
+    _, page, errors = phone
+    state = site.rekap.writer.state
+    TPS = next(t.code for t in sorted(state.tps.values(), key=lambda t: t.code)
+               if t.kelurahan.startswith(KELURAHAN[:8]) and (t.code, CONTEST) not in state.accepted)  # fmt: skip
+    _, _, issued = site.rekap.people.create(CLI, "Petugas Enam", "officer", TPS, phone="081200000006")
+    assert issued is not None
+    page.goto(f"{site.url}/activate?code={issued.code}")
+    page.fill("#pin", "246810")
+    page.fill("#pin2", "246810")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"**/report/{TPS}")
+    page.wait_for_selector("[data-outbox] li")
+
+    def too_large_at_the_proxy(route: Route) -> None:
+        if "multipart/form-data" in (route.request.headers.get("content-type") or ""):
+            route.fulfill(status=413, content_type="text/html", body="<h1>413 Request Entity Too Large</h1>")
+            return
+        route.continue_()
+
+    page.route("**/api/v1/submissions", too_large_at_the_proxy)
+    sent: list[tuple[str, str]] = []
+    page.on("request", lambda r: sent.append((r.method, r.url.split("/api/v1/")[-1].split("/")[0])))
+    fill(page, site.rekap.writer.state.tps[TPS].dpt, (100, 90))
+    page.set_input_files("[data-photos]", str(c1_photo(tmp_path)))
+    page.wait_for_selector("[data-thumbs] img")
+    page.click("[data-review]")
+    page.click("[data-send]")
+    page.wait_for_selector('[data-outbox] li[data-status="accepted"]', timeout=15000)
+    writes = [r for r in sent if r[0] in ("PUT", "POST")]
+    assert writes == [("POST", "submissions"), ("PUT", "photos"), ("POST", "submissions")]  # refused, then one by one
+    detail = site.rekap.tps.detail(TPS)
+    submissions = [s for r in detail.results if r.contest == CONTEST for s in r.submissions]
+    assert len(submissions) == 1 and submissions[0].photos and submissions[0].accepted
     assert errors == []
 
 

@@ -39,12 +39,12 @@ async def put_photo(
     content_type: Annotated[str | None, Header()] = None,
 ) -> PhotoOut:
     data = await _read_limited(request, svc.photos.max_bytes)
-    info, created = await svc.photos.put_async(sha256, data, content_type, _actor_name(uploader))
+    info, created = await svc.photos.put_async(sha256, data, content_type, uploader_name(uploader))
     response.status_code = 201 if created else 200
     return PhotoOut(**info.__dict__, url=f"/api/v1/photos/{info.sha256}")
 
 
-def _actor_name(actor: Actor) -> str:
+def uploader_name(actor: Actor) -> str:
     """The uploader as the photo's row names them: a token, or a person's grant (never a name)."""
     if actor.user and actor.user.startswith("token:"):
         return actor.user

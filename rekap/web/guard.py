@@ -18,7 +18,6 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rekap.domain.errors import BodyTooLarge, BodyTooSlow, Busy, PhotoTooLarge, RekapError, Unauthorized
-from rekap.domain.submission import MAX_PHOTOS
 from rekap.services.tokens import Tokens
 from rekap.web.access import SESSION_COOKIE
 from rekap.web.cache import Representation
@@ -32,6 +31,7 @@ access = logging.getLogger("rekap.access")
 #: writes that need a bearer token: it is checked (and its failures throttled) before the body is read
 BEARER_FIRST = ("/api/v1/submissions", "/api/v1/photos/", "/api/v1/admin/")
 PHOTO_PATHS = ("/api/v1/photos/",)
+PHOTOS_WORTH_IN_ONE_REQUEST = 4
 SUBMISSIONS = "/api/v1/submissions"  # as multipart/form-data, a result with its photos
 #: long-lived answers that are not counted against the read limit (each holds a connection, not a worker)
 STREAMS = ("/api/v1/events",)
@@ -65,9 +65,10 @@ class WebLimits:
 
     @property
     def max_submission_with_photos_bytes(self) -> int:
-        """A result sent with its photos: as many photos as a result may have, each up to the photo cap, and the
-        JSON (with the parts' headers) up to the JSON cap."""
-        return self.max_photo_bytes * MAX_PHOTOS + self.max_body_bytes
+        """A result sent with its photos: four photos' worth of the photo cap (a C1's sheets from a phone are a few
+        MB each; held in memory while it is checked, so not MAX_PHOTOS × 15 MB from one request — more or larger
+        photos go up by PUT first), and the JSON (with the parts' headers) up to the JSON cap."""
+        return self.max_photo_bytes * PHOTOS_WORTH_IN_ONE_REQUEST + self.max_body_bytes
 
     def body_cap(self, path: str, content_type: str | None) -> tuple[int, type[RekapError]]:
         """How large a body this request may send, and the refusal beyond it."""

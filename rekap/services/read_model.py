@@ -154,7 +154,9 @@ class ReadModel:
                 self._totals[key] = t.copy()
         for key in event.recaps:
             self._recaps[key] = _recap_copy(state.recaps[key])
-        for tps, _contest in event.submitted | event.photo_reports:
+        # a confirmation of a held result is no submission, but it changes what the TPS's answers show
+        touched = {tps for tps, _contest in event.submitted | event.photo_reports | event.accepted}
+        for tps in touched:
             self._tps_seq[tps] = state.tps_seq.get(tps, 0)
         self._index.heard(state, event)
         if TREE_KINDS.intersection(event.kinds):

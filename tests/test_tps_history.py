@@ -191,3 +191,18 @@ def test_a_tps_page_read_during_ingest_shows_each_result_within_a_second_and_not
     for code in codes:  # what was shown is what the log holds
         for sub in from_database(rekap, code).results[0].submissions:
             assert shown[sub.seq]["result"] == sub.result and shown[sub.seq]["hash"] == sub.hash
+
+
+def test_a_history_that_cannot_follow_a_commit_is_forgotten_and_the_write_stands(
+    rekap, client, officer_token, monkeypatch
+):
+    client.get(f"/api/v1/tps/{TPS}")
+    assert rekap.tps_histories.get(TPS) is not None
+
+    def broken(*args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(rekap.tps_histories, "_add", broken)
+    seq = post(client, officer_token, clean_result())["seq"]
+    assert rekap.tps_histories.get(TPS) is None
+    assert [s.seq for s in rekap.tps.detail(TPS).results[0].submissions] == [seq]

@@ -9,6 +9,7 @@ a national election's every TPS would not fit in every worker.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import replace
@@ -19,6 +20,8 @@ from rekap.log.writer import LogWriter
 from rekap.services.read_model import ReadModel
 from rekap.store import codec
 from rekap.store.results import StoredAccepted, StoredSubmission, TpsHistory
+
+log = logging.getLogger(__name__)
 
 #: histories kept per process: about 2 KB each with a few submissions (tests/test_tps_history.py measures it)
 MAX_HISTORIES = 20_000
@@ -63,6 +66,14 @@ class TpsHistories:
 
     def heard(self, event: Committed) -> None:
         """A commit, after the read model heard it (on the writer's thread, under its lock)."""
+        try:
+            self._heard(event)
+        except Exception:  # raised here it would fail a write that is already committed
+            log.exception("TPS histories forgotten after commit %d", event.seq)
+            with self._lock:
+                self._forget_all()
+
+    def _heard(self, event: Committed) -> None:
         state = self.writer.peek()
         with self._lock:
             follows = event.seq - len(event.kinds) == self._seq or not self._items  # nothing to be behind

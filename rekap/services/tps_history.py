@@ -52,6 +52,8 @@ class TpsHistories:
 
     def mark(self) -> tuple[int, int]:
         """Taken before a query: `remember` keeps its history only if no commit touched the TPS meanwhile."""
+        # loaded here, not in `remember`: loading takes the writer's lock, which `heard` holds while it takes ours
+        self.model.structure  # noqa: B018
         return self.model.seq, self.generation
 
     def remember(self, code: str, history: TpsHistory, before: tuple[int, int]) -> None:

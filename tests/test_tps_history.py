@@ -8,8 +8,10 @@ import threading
 import time
 
 from conftest import CONTEST, TPS, clean_result
+from fastapi.testclient import TestClient
 from test_api_photos import image_bytes
 
+from rekap.bootstrap import Rekap
 from rekap.store import log_table
 from rekap.store import results as stored
 
@@ -206,3 +208,16 @@ def test_a_history_that_cannot_follow_a_commit_is_forgotten_and_the_write_stands
     seq = post(client, officer_token, clean_result())["seq"]
     assert rekap.tps_histories.get(TPS) is None
     assert [s.seq for s in rekap.tps.detail(TPS).results[0].submissions] == [seq]
+
+
+def test_histories_read_before_the_first_commit_are_kept_through_it(rekap, officer_token):
+    """A server's first pages are read before any result comes in: the first commit must not forget them."""
+    fresh = Rekap.open(rekap.settings, create=False)  # a process started after the log's last entry
+    try:
+        fresh.read_model.structure  # noqa: B018 - as `start` does
+        other = some_tps(fresh, 2)[1]
+        fresh.tps.detail(TPS)
+        post(TestClient(fresh.web_app()), officer_token, clean_result(dpt=fresh.tps.detail(other).dpt), tps=other)
+        assert fresh.tps_histories.get(TPS) is not None
+    finally:
+        fresh.close()

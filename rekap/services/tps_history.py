@@ -37,7 +37,9 @@ class TpsHistories:
         self._items: OrderedDict[str, TpsHistory] = OrderedDict()
         self._roles: dict[str, str | None] = {}
         self._lock = threading.Lock()
-        self._seq = 0  # the last commit heard: one heard without us means entries we missed
+        #: the last commit heard (or, before any, the read model's when a history was first kept): a commit that does
+        #: not follow it means entries folded without us
+        self._seq: int | None = None
         self.generation = 0  # bumped when everything is forgotten: a query that raced it is not kept
 
     def __len__(self) -> int:
@@ -64,6 +66,8 @@ class TpsHistories:
             # a commit heard since may be in the rows or not: the next query will tell
             if before[1] != self.generation or self.model.tps_version(code)[0] > before[0]:
                 return
+            if self._seq is None:
+                self._seq = self.model.seq
             self._put(code, history)
 
     def heard(self, event: Committed) -> None:
@@ -78,7 +82,7 @@ class TpsHistories:
     def _heard(self, event: Committed) -> None:
         state = self.writer.peek()
         with self._lock:
-            follows = event.seq - len(event.kinds) == self._seq or not self._items  # nothing to be behind
+            follows = self._seq is None or event.seq - len(event.kinds) == self._seq
             self._seq = event.seq
             if state is None or not follows or TPS_ROW_KINDS.intersection(event.kinds):
                 self._forget_all()  # entries missed (a reload), or TPS rows replaced

@@ -1,8 +1,9 @@
 """The submission histories of the TPS this process showed lately or that got their first results lately, kept
 current from the committed entries, so a TPS page that a new result made stale is built again without a query.
 
-Under full ingest a TPS page's query waited 80–350 ms for a connection and the busy server (BENCHMARKS.md), while
-building the page from its history takes a tenth of a millisecond. Only committed entries come in (the feed is
+Under full ingest (the bench's reads) a TPS page's query waited 30–80 ms at the median, 90–500 ms at the 99th
+percentile, for a connection and the busy server, while building the page from its history takes a quarter of a
+millisecond. Only committed entries come in (the feed is
 told after the commit), so a page built from here shows nothing uncommitted. The number of histories is bounded:
 a national election's every TPS would not fit in every worker.
 """
@@ -23,7 +24,7 @@ from rekap.store.results import StoredAccepted, StoredSubmission, TpsHistory
 
 log = logging.getLogger(__name__)
 
-#: histories kept per process: about 2 KB each with a few submissions (tests/test_tps_history.py measures it)
+#: histories kept per process: a few KB each with a few submissions (tests/test_tps_history.py bounds it at 6 KB)
 MAX_HISTORIES = 20_000
 #: the kinds that change a TPS's own row (its DPT, address): every history is read again
 TPS_ROW_KINDS = frozenset({"tps.imported"})

@@ -54,7 +54,7 @@ def get_all_totals(request: Request, contest_id: str, svc: ServicesDep) -> Respo
 
 @router.get("/tps/{tps_code}", response_model=TpsView)
 async def get_tps(request: Request, tps_code: str, svc: ServicesDep) -> Response:
-    # a hit is answered on the event loop; a miss awaits its query (on the loop on PostgreSQL)
+    # a hit is answered on the event loop; a miss is built from the TPS's history in memory, or awaits its query
     count = svc.real_count
     key, version = ("tps", tps_code), count.tps_version(tps_code)
     answers: AnswerCache = request.app.state.answers

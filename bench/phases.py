@@ -199,6 +199,8 @@ def reads_under_ingest(run: Run, srv: Server, tokens: list[str]) -> None:
         f"reads, first pass over the {len(paths):,} paths (every answer built, no ingest): {cold.summary()} "
         f"({cold.kinds()})"
     )
+    warm = InChild(read_bench.warm_every_worker, srv.port, paths, 8 * run.args.duration).result()
+    run.note(f"reads, every path {read_bench.WARM_COPIES} times to warm every worker: {warm.summary()}")
     got, wrote, cpu = _reads_while_ingesting(run, srv, tokens, paths, "reads")
     static, wrote_too, static_cpu = _reads_while_ingesting(run, srv, tokens, ["/bench/static"], "static")
     run.add(

@@ -48,6 +48,17 @@ def reads(port: int, paths: list[str], seconds: float, concurrency: int = CONCUR
     return run_closed_loop(port, Gets(paths, browser=browser), concurrency, seconds)
 
 
+#: each path sent this many times in a row, on as many connections, to warm every worker: a connection sticks to one
+#: worker (SO_REUSEPORT picks it), so with 2 workers a path reaches both with probability 1 - 2 / 2**8 > 99 %
+WARM_COPIES = 8
+
+
+def warm_every_worker(port: int, paths: list[str], seconds: float, concurrency: int = CONCURRENCY) -> Load:
+    """Runs in a child process: after the first pass, every answer built in every worker too (each keeps its own
+    copies), so that the timed phase's misses are the answers ingest made stale, not a worker's first reads."""
+    return run_closed_loop(port, Gets([p for p in paths for _ in range(WARM_COPIES)], once=True), concurrency, seconds)
+
+
 def first_pass(port: int, paths: list[str], seconds: float, concurrency: int = CONCURRENCY) -> Load:
     """Each path once, against answers nobody has asked for yet (runs in a child process): the server's cold
     cost, reported apart; the timed phase then measures election night's steady state, where readers keep

@@ -49,6 +49,7 @@ from rekap.services.streams import Streams
 from rekap.services.submissions import Submissions
 from rekap.services.throttles import FailedAttempts
 from rekap.services.tokens import Tokens
+from rekap.services.tps_history import TpsHistories
 from rekap.services.tps_results import TpsResults
 from rekap.settings import Settings
 from rekap.store.async_reads import AsyncReads
@@ -85,7 +86,9 @@ class Rekap:
         self.real_count = RealCount(
             self.read_model, self.contests, db, settings.simulated, self.writer.entries_per_second
         )
-        self.tps = TpsResults(self.read_model, db, self.async_reads, settings.simulated)
+        self.tps_histories = TpsHistories(self.writer, self.read_model)
+        self.writer.feed.subscribe(self.tps_histories.heard)  # after the read model: it reads its TPS versions
+        self.tps = TpsResults(self.read_model, db, self.async_reads, settings.simulated, self.tps_histories)
         self.signer = Signer(settings.checkpoint_key_file)
         self.public_log = PublicLog(db, self.signer)
         self.photos = Photos(db, self.files, settings.max_photo_bytes, settings.max_photo_pixels)

@@ -159,3 +159,17 @@ def test_a_replay_of_every_real_tps_holds_none():
             t = Tps(tps_code(r["kelurahan_code"], n), r["kelurahan_code"], n, int(r["dpt_total"]))
             result = draw_result(rng, t, shares[r["kabkota_code"]], 0)
             assert not [f for f in check(result, TpsFacts(t.dpt, 25, 800)) if f.severity != "warning"], t
+
+
+def test_a_confirmed_held_result_counts_on_its_tps_page_at_once(rekap, client):
+    volunteer = token(rekap, "volunteer", "31.71.01.1001")
+    operator = token(rekap, "operator", "31.71")
+    seq = post(client, volunteer, GAMBIR_4, form(493, votes=(300, 190), invalid=20, dpk=30)).json()["seq"]
+    assert client.get(f"/api/v1/tps/{GAMBIR_4}").json()["results"][0]["accepted"]["held"] is True
+    r = client.post(
+        f"/api/v1/submissions/{seq}/confirm",
+        json={"reason": "ballots from TPS 005, see photo"},
+        headers={"Authorization": f"Bearer {operator}"},
+    )
+    assert r.status_code == 201, r.text
+    assert client.get(f"/api/v1/tps/{GAMBIR_4}").json()["results"][0]["accepted"]["held"] is False

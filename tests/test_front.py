@@ -134,3 +134,30 @@ def test_while_the_log_is_busy_a_kept_answer_is_served_only_as_old_as_its_route_
     assert front_copy.answer(scope) is not None  # a total may be a tenth of a second old while results pour in
     now[0] = built + TOTALS_MAX_STALE * 2
     assert front_copy.answer(scope) is None  # and no older
+
+
+def test_a_tps_answer_is_served_by_the_front_while_no_entry_of_its_tps_comes_in(client, officer_token, monkeypatch):
+    from conftest import KELURAHAN
+
+    answers = client.app.state.answers
+    routed: list[object] = []
+    original = answers.peek
+
+    def peek(key, *args, **kwargs):
+        routed.append(key)
+        return original(key, *args, **kwargs)
+
+    monkeypatch.setattr(answers, "peek", peek)
+    auth = {"Authorization": f"Bearer {officer_token}"}
+    url = f"/api/v1/tps/{TPS}"
+    before = client.get(url).json()
+    elsewhere = {"tps": f"{KELURAHAN}-002", "contest": CONTEST, "result": clean_result(dpt=603)}
+    assert client.post("/api/v1/submissions", json=elsewhere, headers=auth).is_success  # the log moved
+    routed.clear()
+    assert client.get(url).json() == before
+    assert ("tps", TPS) not in routed  # the front answered: nothing of this TPS changed
+    result = {"tps": TPS, "contest": CONTEST, "result": clean_result(votes=(130, 140))}
+    assert client.post("/api/v1/submissions", json=result, headers=auth).is_success
+    after = client.get(url).json()
+    assert ("tps", TPS) in routed  # a new entry of the TPS: its route builds it again
+    assert after["results"][0]["submissions"][-1]["result"]["votes"] == {"2": 130, "3": 140}

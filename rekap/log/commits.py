@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rekap.domain.fold import Changes
+from rekap.domain.fold import Changes, LoggedSubmission
 from rekap.domain.log import Entry
 
 
@@ -22,6 +22,9 @@ class Committed:
     submitted: frozenset[tuple[str, str]] = frozenset()  # (tps, contest) with any new submission
     recaps: frozenset[tuple[str, str]] = frozenset()  # (region, contest) whose recap changed
     photo_reports: frozenset[tuple[str, str]] = frozenset()  # (tps, contest) with photos sent without numbers
+    #: the commit's submissions and entries themselves: what a TPS's history in memory needs (tps_history.py)
+    logged: tuple[LoggedSubmission, ...] = ()
+    entries: tuple[Entry, ...] = ()
 
     @classmethod
     def of(cls, entries: list[Entry], changes: Changes) -> Committed:
@@ -34,6 +37,8 @@ class Committed:
             frozenset((s.tps, s.contest) for s in changes.submissions),
             frozenset(changes.recaps),
             frozenset(changes.photo_reports),
+            tuple(changes.submissions),
+            tuple(entries),
         )
 
 

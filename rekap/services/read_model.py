@@ -80,6 +80,8 @@ class ReadModel:
         self._recaps: dict[tuple[str, str], Recap] = {}
         self._index = TpsIndex()
         self.seq = 0  # the last committed entry folded in
+        #: the TPS the last commit heard brought their first submission or photos to
+        self.first_heard: frozenset[str] = frozenset()
 
     @property
     def structure(self) -> Structure:
@@ -140,6 +142,7 @@ class ReadModel:
 
     def heard(self, event: Committed) -> None:
         """A commit (on the writer's thread, still under its lock, right after the commit)."""
+        self.first_heard = frozenset()
         if self._structure is None:
             return  # never read yet: the first read loads everything
         state = self._writer.peek()
@@ -154,7 +157,10 @@ class ReadModel:
                 self._totals[key] = t.copy()
         for key in event.recaps:
             self._recaps[key] = _recap_copy(state.recaps[key])
-        for tps, _contest in event.submitted | event.photo_reports:
+        # a confirmation of a held result is no submission, but it changes what the TPS's answers show
+        touched = {tps for tps, _contest in event.submitted | event.photo_reports | event.accepted}
+        self.first_heard = frozenset(tps for tps in touched if tps not in self._tps_seq)
+        for tps in touched:
             self._tps_seq[tps] = state.tps_seq.get(tps, 0)
         self._index.heard(state, event)
         if TREE_KINDS.intersection(event.kinds):

@@ -13,6 +13,7 @@ from rekap.domain.status import status_of
 from rekap.services.photos import PHOTO_VARIANTS
 from rekap.services.read_model import ReadModel
 from rekap.services.regions import known
+from rekap.services.tps_history import TpsHistories
 from rekap.services.views import (
     ContestResultView,
     PhotoReportView,
@@ -44,18 +45,36 @@ def _submission(s: stored.StoredSubmission, acc: stored.StoredAccepted | None) -
 
 
 class TpsResults:
-    def __init__(self, model: ReadModel, db: Database, reads: AsyncReads | None, simulated: bool) -> None:
-        self.model, self.db, self.reads, self.simulated = model, db, reads, simulated
+    def __init__(
+        self, model: ReadModel, db: Database, reads: AsyncReads | None, simulated: bool, histories: TpsHistories
+    ) -> None:
+        self.model, self.db, self.reads, self.simulated, self.histories = model, db, reads, simulated, histories
 
     def detail(self, code: str) -> TpsView:
-        with self.db.reader.connect() as conn:
-            return self._view(code, stored.tps_history(conn, code))
+        history = self.histories.get(code)
+        if history is None:
+            before = self.histories.mark()
+            with self.db.reader.connect() as conn:
+                history = self._remembered(code, stored.tps_history(conn, code), before)
+        return self._view(code, history)
 
     async def detail_async(self, code: str) -> TpsView:
-        """`detail` for the event loop: on PostgreSQL the query is awaited on the loop, elsewhere in a thread."""
+        """`detail` for the event loop: from the history in memory, else on PostgreSQL the query is awaited on the
+        loop, elsewhere it runs in a thread."""
+        history = self.histories.get(code)
+        if history is not None:
+            return self._view(code, history)
         if self.reads is None:
             return await asyncio.to_thread(self.detail, code)
-        return self._view(code, await stored.tps_history_async(self.reads, code))
+        before = self.histories.mark()
+        return self._view(code, self._remembered(code, await stored.tps_history_async(self.reads, code), before))
+
+    def _remembered(
+        self, code: str, history: stored.TpsHistory | None, before: tuple[int, int]
+    ) -> stored.TpsHistory | None:
+        if history is not None:
+            self.histories.remember(code, history, before)
+        return history
 
     def _view(self, code: str, history: stored.TpsHistory | None) -> TpsView:
         if history is None:

@@ -127,6 +127,7 @@ def etagged(
     media_type: str,
     max_age: int = 2,
     extra_headers: dict[str, str] | None = None,
+    unchanged: Callable[[], bool] | None = None,
 ) -> Response:
     """A public answer with an ETag; the same for every anonymous reader, so a CDN may keep it. A cached answer
     goes out gzipped from its cached compressed copy (GZipMiddleware leaves an encoded response alone) and is kept
@@ -140,7 +141,7 @@ def etagged(
     )
     front: Front | None = getattr(request.app.state, "front", None)
     if cached and not private and front is not None:
-        front.keep(request.scope, answer, media_type, max_age, extra)
+        front.keep(request.scope, answer, media_type, max_age, extra, unchanged)
     if shaped.status == 304:
         return Response(status_code=304, headers=shaped.headers)
     return Response(shaped.body, media_type=media_type, headers=shaped.headers)

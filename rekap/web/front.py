@@ -34,6 +34,8 @@ class Kept:
     extra_headers: tuple[tuple[str, str], ...]
     seq: int
     at: float
+    #: whether what the answer shows is unchanged though the log moved (a TPS's answer: no new entry of that TPS)
+    unchanged: Callable[[], bool] | None = None
 
 
 class Front:
@@ -45,14 +47,23 @@ class Front:
         self._kept: OrderedDict[tuple[str, str, str], Kept] = OrderedDict()
         self._lock = threading.Lock()  # kept from a route's thread, read on the event loop
 
-    def keep(self, scope: Scope, answer: Answer, media_type: str, max_age: int, extra: dict[str, str]) -> None:
+    def keep(
+        self,
+        scope: Scope,
+        answer: Answer,
+        media_type: str,
+        max_age: int,
+        extra: dict[str, str],
+        unchanged: Callable[[], bool] | None = None,
+    ) -> None:
         """A route's public answer, as the next identical request may be given it: kept at the log position its
-        request came in at (`mark`), so a commit folded while it was built makes it stale at once."""
+        request came in at (`mark`), so a commit folded while it was built makes it stale at once, unless
+        `unchanged()` says the version it was built for is still the current one."""
         seq = scope.get("state", {}).get(SEQ_AT_ARRIVAL)
         key = self._key(scope, _headers(scope))
         if key is None or seq is None:
             return
-        kept = Kept(answer, media_type, max_age, tuple(extra.items()), seq, time.monotonic())
+        kept = Kept(answer, media_type, max_age, tuple(extra.items()), seq, time.monotonic(), unchanged)
         with self._lock:
             self._kept[key] = kept
             self._kept.move_to_end(key)
@@ -82,7 +93,11 @@ class Front:
         now = time.monotonic()
         if now - kept.at >= KEEP_SECONDS:
             return None
-        if kept.seq != self.seq() and not (now - kept.answer.built < kept.answer.max_stale and self.busy()):
+        if (
+            kept.seq != self.seq()
+            and not (kept.unchanged is not None and kept.unchanged())
+            and not (now - kept.answer.built < kept.answer.max_stale and self.busy())
+        ):
             return None  # the log moved: only an answer its route lets be a little old, and only while it is busy
         return kept.media_type, representation(
             kept.answer,

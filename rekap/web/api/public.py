@@ -54,13 +54,15 @@ def get_all_totals(request: Request, contest_id: str, svc: ServicesDep) -> Respo
 
 @router.get("/tps/{tps_code}", response_model=TpsView)
 async def get_tps(request: Request, tps_code: str, svc: ServicesDep) -> Response:
-    # a hit is answered on the event loop; a miss awaits its query (on the loop on PostgreSQL)
-    key, version = ("tps", tps_code), svc.real_count.tps_version(tps_code)
+    # a hit is answered on the event loop; a miss is built from the TPS's history in memory, or awaits its query
+    count = svc.real_count
+    key, version = ("tps", tps_code), count.tps_version(tps_code)
     answers: AnswerCache = request.app.state.answers
     answer = answers.peek(key, version)
     if answer is None:
         answer = answers.put(key, version, json_of(await svc.tps.detail_async(tps_code)))
-    return etagged(request, answer, "application/json")
+    # the front copy serves it again for as long as no entry of this TPS came in, however busy the log is
+    return etagged(request, answer, "application/json", unchanged=lambda: count.tps_version(tps_code) == version)
 
 
 @router.get("/log", response_model=LogPage)

@@ -49,6 +49,16 @@ def fill(page: Page, dpt: int, votes: tuple[int, int], invalid: int = 4, valid: 
         form.locator(f'[name="{name}"]').fill(str(v))
 
 
+def activate(page: Page, site: Site, code: str, tps: str) -> None:
+    """The officer's first visit: the activation code, a PIN twice, then the TPS's form with its outbox."""
+    page.goto(f"{site.url}/activate?code={code}")
+    page.fill("#pin", "246810")
+    page.fill("#pin2", "246810")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"**/report/{tps}")
+    page.wait_for_selector("[data-outbox] li")
+
+
 def test_an_officer_reports_offline_and_gets_a_receipt(
     site: Site, phone: tuple[BrowserContext, Page, list[str]], tmp_path: Path
 ) -> None:
@@ -60,12 +70,7 @@ def test_an_officer_reports_offline_and_gets_a_receipt(
     assert issued is not None
     dpt = site.rekap.writer.state.tps[TPS].dpt
 
-    page.goto(f"{site.url}/activate?code={issued.code}")
-    page.fill("#pin", "246810")
-    page.fill("#pin2", "246810")
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"**/report/{TPS}")
-    page.wait_for_selector("[data-outbox] li")
+    activate(page, site, issued.code, TPS)
 
     fill(page, dpt, (120, 95), valid=210)  # the candidates' votes add up to 215
     finding = page.locator('[data-finding-for="valid"]')
@@ -136,12 +141,7 @@ def test_a_proxy_that_refuses_the_photo_with_the_result_gets_them_one_by_one(
                if t.kelurahan.startswith(KELURAHAN[:8]) and (t.code, CONTEST) not in state.accepted)  # fmt: skip
     _, _, issued = site.rekap.people.create(CLI, "Petugas Enam", "officer", TPS, phone="081200000006")
     assert issued is not None
-    page.goto(f"{site.url}/activate?code={issued.code}")
-    page.fill("#pin", "246810")
-    page.fill("#pin2", "246810")
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"**/report/{TPS}")
-    page.wait_for_selector("[data-outbox] li")
+    activate(page, site, issued.code, TPS)
 
     def too_large_at_the_proxy(route: Route) -> None:
         if "multipart/form-data" in (route.request.headers.get("content-type") or ""):

@@ -108,9 +108,7 @@ class Submissions:
         (`rekap serve --workers N`), else written here (see `write`)."""
         if self.handoff is None:
             return await self.write(token, sub, idempotency_key)
-        rest = self._not_recorded_lately(sub.photos)  # checked here, not by the one writer
-        if rest:
-            await asyncio.to_thread(self._check_photos, rest)
+        await self._check_named_async(sub.photos)  # checked here, not by the one writer
         return await self._logged(token, sub, idempotency_key, ())
 
     async def submit_with_photos_async(
@@ -134,9 +132,7 @@ class Submissions:
         photos = tuple(dict.fromkeys([*sub.photos, *checked]))
         if len(photos) > MAX_PHOTOS:
             raise InvalidInput(f"{len(photos)} photos; at most {MAX_PHOTOS} a result", field="photos")
-        rest = self._not_recorded_lately(tuple(p for p in sub.photos if p not in checked))
-        if rest:
-            await asyncio.to_thread(self._check_photos, rest)
+        await self._check_named_async(tuple(p for p in sub.photos if p not in checked))
         await self.photos.keep_originals_async(list(checked.values()))
         new = tuple((info, uploader) for info, _ in checked.values())
         receipt = await self._logged(token, replace(sub, photos=photos), idempotency_key, new)
@@ -191,6 +187,12 @@ class Submissions:
             return Receipt(outcome.seq, h, at, tps, contest, False, (), replayed=True)
         e = outcome.entry
         return Receipt(e.seq, e.hash, e.at, tps, contest, False, ())
+
+    async def _check_named_async(self, photos: tuple[str, ...]) -> None:
+        """The photos a submission names exist: those not recorded by this process lately, by a query in a thread."""
+        rest = self._not_recorded_lately(photos)
+        if rest:
+            await asyncio.to_thread(self._check_photos, rest)
 
     def _not_recorded_lately(self, photos: tuple[str, ...]) -> list[str]:
         if not photos:

@@ -15,12 +15,12 @@ import threading
 from collections import OrderedDict
 from dataclasses import replace
 
-from rekap.domain.fold import Accepted, LoggedSubmission, State
+from rekap.domain.fold import LoggedSubmission, State
 from rekap.log.commits import Committed
 from rekap.log.writer import LogWriter
 from rekap.services.read_model import ReadModel
-from rekap.store import codec
-from rekap.store.results import StoredAccepted, StoredSubmission, TpsHistory
+from rekap.store.projection import accepted_values, submission_values
+from rekap.store.results import TpsHistory, accepted_from_values, submission_from_values
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,8 @@ class TpsHistories:
         if not known:
             self._items.pop(s.tps, None)  # who sent it is not known here: the next read asks the database
             return
-        self._put(s.tps, replace(h, submissions=[*h.submissions, _stored(s, entry_hash, role)]))
+        stored = submission_from_values(submission_values(s), entry_hash, role)  # as the database gives it back
+        self._put(s.tps, replace(h, submissions=[*h.submissions, stored]))
 
     def _accepted_changed(self, state: State, tps: str, contest: str) -> None:
         h = self._items.get(tps)
@@ -121,7 +122,8 @@ class TpsHistories:
         if acc is None:
             accepted.pop(contest, None)
         else:
-            accepted[contest] = _accepted(tps, contest, acc, (tps, contest) in state.disagreeing)
+            key = (tps, contest)
+            accepted[contest] = accepted_from_values(accepted_values(key, acc, key in state.disagreeing))
         self._items[tps] = replace(h, accepted=accepted)
 
     def _role(self, state: State, actor: str) -> tuple[bool, str | None]:
@@ -154,20 +156,3 @@ class TpsHistories:
         self._items.clear()
         self.generation += 1
 
-
-def _stored(s: LoggedSubmission, entry_hash: str, role: str | None) -> StoredSubmission:
-    """A submission as the database gives it back (its JSON columns read back, keys in canonical order)."""
-    src = s.source
-    return StoredSubmission(
-        s.seq, entry_hash, s.tps, s.contest, src.kind, src.candidate, codec.loads(codec.canonical_dumps(
-            s.result.to_payload())), list(s.photos), [f.to_payload() for f in s.findings], s.corrects, s.reason,
-        s.verified, s.actor, role, s.at, s.rules, list(s.unchecked), src.name,
-    )  # fmt: skip
-
-
-def _accepted(tps: str, contest: str, a: Accepted, disagreement: bool) -> StoredAccepted:
-    r = a.result
-    return StoredAccepted(
-        tps, contest, a.seq, a.source, dict(sorted(r.votes.items())), r.valid, r.invalid, r.used, r.unused,
-        r.damaged, r.dpt, r.dptb, r.dpk, r.voters, [f.to_payload() for f in a.findings], disagreement, a.at, a.held,
-    )  # fmt: skip

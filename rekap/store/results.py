@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, bindparam, func, select
@@ -73,8 +74,30 @@ def _accepted(values: dict[str, Any]) -> StoredAccepted:
     return StoredAccepted(**values)
 
 
+def accepted_from_values(values: Sequence[Any]) -> StoredAccepted:
+    """A row of `accepted` (its values in column order, as the projection writes them) as a read gives it back."""
+    return _accepted(dict(zip(_ACCEPTED_COLUMNS, values, strict=True)))
+
+
+def _submission(r: Any, tps: str, entry_hash: str, role: str | None) -> StoredSubmission:
+    return StoredSubmission(
+        r.seq, entry_hash, tps, r.contest, r.source_kind, r.source_candidate, codec.loads(r.result),
+        codec.loads(r.photos), codec.loads(r.findings), r.corrects, r.reason, r.verified, r.actor, role,
+        r.at, r.rules, codec.loads(r.unchecked), r.source_name,
+    )  # fmt: skip
+
+
+def submission_from_values(values: Sequence[Any], entry_hash: str, role: str | None) -> StoredSubmission:
+    """A row of `submissions` (its values in column order, as the projection writes them) as a read gives it
+    back, with its entry's hash and its submitter's role."""
+    row = SimpleNamespace(**dict(zip(_SUBMISSION_COLUMNS, values, strict=True)))
+    return _submission(row, row.tps, entry_hash, role)
+
+
 _ACCEPTED = [c.label(f"acc_{c.name}") for c in t.accepted.c]
 _SUBMITTED = [c for c in t.submissions.c if c.name != "tps"]
+_ACCEPTED_COLUMNS = tuple(c.name for c in t.accepted.c)
+_SUBMISSION_COLUMNS = tuple(c.name for c in t.submissions.c)
 
 
 def _history_statement() -> Select[Any]:
@@ -113,13 +136,7 @@ def _history(rows: Sequence[Any]) -> TpsHistory | None:
     for r in rows:
         if r.seq is None:
             continue
-        subs.append(
-            StoredSubmission(
-                r.seq, r.hash, tps.code, r.contest, r.source_kind, r.source_candidate, codec.loads(r.result),
-                codec.loads(r.photos), codec.loads(r.findings), r.corrects, r.reason, r.verified, r.actor, r.role,
-                r.at, r.rules, codec.loads(r.unchecked), r.source_name,
-            )
-        )  # fmt: skip
+        subs.append(_submission(r, tps.code, r.hash, r.role))
         if r.acc_seq is not None and r.acc_contest not in accepted:
             accepted[r.acc_contest] = _accepted({c.name: getattr(r, f"acc_{c.name}") for c in t.accepted.c})
     return TpsHistory(tps, subs, accepted)
